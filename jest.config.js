@@ -1,0 +1,23 @@
+/**
+ * One jest run for unit specs (beside the code) and e2e specs (test/).
+ *
+ * NestJS 12 ships its packages as ES modules. Node 20.19+ can require() them, but jest's
+ * own module registry cannot, so those files are compiled to CommonJS on the way in
+ * (test/support/esm-to-cjs.transformer.js). Worker threads are not jest's: they load the
+ * task files through the TypeScript hook that WorkerPool registers in each thread.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testRegex: ['src/.+\\.spec\\.ts$', 'test/.+\\.e2e-spec\\.ts$'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '/node_modules/@nestjs/.+\\.js$': '<rootDir>/test/support/esm-to-cjs.transformer.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
+  testTimeout: 30_000,
+  // Real threads and real servers: two suites at a time is what 2 cores can run honestly.
+  maxWorkers: 2,
+};

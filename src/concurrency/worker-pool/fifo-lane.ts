@@ -1,0 +1,69 @@
+/**
+ * A FIFO semaphore: WorkerPool's admission for each lane. WorkerPool keeps its own queue
+ * in front of piscina rather than using piscina's: piscina 5 puts a task with an abort
+ * signal that it cannot dispatch at the head of its skip queue, so with signals on every
+ * task (deadlines) its order is last-in first-out even with `stricterFIFO`.
+ *
+ * A slot is held until the work itself settles, not until its caller gives up, so a
+ * timed-out sharp call still counts against the limit while libuv finishes it.
+ */
+interface Waiter {
+  resolve: () => void;
+}
+
+export class FifoLane {
+  private active = 0;
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly concurrency: number) {}
+
+  get running(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiters.size;
+  }
+
+  get hasFreeSlot(): boolean {
+    return this.active < this.concurrency;
+  }
+
+  /** Waits for a slot in arrival order; leaves the queue and rejects if `signal` aborts first. */
+  acquire(signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    if (this.active < this.concurrency && this.waiters.size === 0) {
+      this.active++;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          this.active++;
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = () => {
+        this.waiters.delete(waiter);
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      const next = this.waiters.values().next();
+      if (!next.done) {
+        this.waiters.delete(next.value);
+        next.value.resolve();
+      }
+    };
+  }
+}

@@ -1,0 +1,21 @@
+export { WorkerPoolModule } from './worker-pool.module';
+export { WorkerPool, type RunOptions } from './worker-pool.service';
+export { WorkerPoolHealthIndicator } from './worker-pool.health';
+export { type WorkerPoolModuleOptions } from './worker-pool.options';
+export { type WorkerPoolStats, type ThreadStats } from './worker-pool.stats';
+export {
+  defineInlineTask,
+  defineThreadTask,
+  type InlineTask,
+  type InlineTaskContext,
+  type Task,
+  type ThreadTask,
+} from './task';
+export {
+  PoolClosedError,
+  TaskAbortedError,
+  TaskQueueFullError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+  WorkerPoolError,
+} from './worker-pool.errors';

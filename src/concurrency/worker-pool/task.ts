@@ -1,0 +1,79 @@
+/**
+ * Task descriptors: what `WorkerPool.run` needs to know about a task, typed so that the
+ * compiler checks the input and result of every call.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+/** Names of a module's exported functions of one argument. */
+export type TaskName<Module> = {
+  [K in keyof Module]: Module[K] extends AnyFunction ? K : never;
+}[keyof Module] &
+  string;
+
+type InputOf<F> = F extends (input: infer I) => unknown ? I : never;
+type OutputOf<F> = F extends AnyFunction ? Awaited<ReturnType<F>> : never;
+
+/** A task that runs on a pool thread: an exported function of a `*.worker.ts` file. */
+export interface ThreadTask<Input, Output> {
+  readonly kind: 'thread';
+  readonly name: string;
+  readonly filename: string;
+  /** Phantom fields carrying the types; never set. */
+  readonly __input?: Input;
+  readonly __output?: Output;
+}
+
+/** What an in-process task gets besides its input. */
+export interface InlineTaskContext {
+  /** Aborted when the task times out or its caller cancels it. */
+  readonly signal: AbortSignal;
+  /** The task's deadline, as `Date.now()` milliseconds. */
+  readonly deadline: number;
+}
+
+/**
+ * A task that runs in this process under the same admission as thread tasks (queue bound,
+ * timeout, cancellation, stats). For work that already leaves the event loop by itself,
+ * such as sharp on libuv's thread pool, where a hop to a worker thread only costs.
+ */
+export interface InlineTask<Input, Output> {
+  readonly kind: 'inline';
+  readonly name: string;
+  readonly run: (input: Input, context: InlineTaskContext) => Promise<Output>;
+}
+
+export type Task<Input, Output> = ThreadTask<Input, Output> | InlineTask<Input, Output>;
+
+/**
+ * Declares a thread task from the type of its worker module. The module is only imported
+ * as a type, so the main thread never loads it:
+ *
+ * ```ts
+ * export const renderReportTask = defineThreadTask<typeof import('./pdf.worker')>()(
+ *   require.resolve('./pdf.worker'),
+ *   'renderReport',
+ * );
+ * ```
+ *
+ * `require.resolve` finds `pdf.worker.js` in `dist/` and `pdf.worker.ts` under jest.
+ */
+export function defineThreadTask<Module>() {
+  return <Name extends TaskName<Module>>(
+    filename: string,
+    name: Name,
+  ): ThreadTask<InputOf<Module[Name]>, OutputOf<Module[Name]>> => ({
+    kind: 'thread',
+    filename,
+    name,
+  });
+}
+
+/** Declares an in-process task (see {@link InlineTask}). */
+export function defineInlineTask<Input, Output>(
+  name: string,
+  run: (input: Input, context: InlineTaskContext) => Promise<Output>,
+): InlineTask<Input, Output> {
+  return { kind: 'inline', name, run };
+}

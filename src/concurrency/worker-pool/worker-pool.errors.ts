@@ -1,0 +1,59 @@
+import { ConcurrencyError } from '../concurrency.errors';
+import { WorkerPoolMessages } from './worker-pool.messages';
+
+/** Base of the errors WorkerPool raises itself (a task's own errors pass through unchanged). */
+export abstract class WorkerPoolError extends ConcurrencyError {}
+
+/** The bounded queue is full: push back instead of building a backlog. */
+export class TaskQueueFullError extends WorkerPoolError {
+  override readonly retryAfterSeconds: number;
+
+  constructor(
+    readonly maxQueue: number,
+    retryAfterSeconds = 1,
+  ) {
+    super(WorkerPoolMessages.queueFull(maxQueue));
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The task passed its deadline (queue wait included) and was removed or stopped. */
+export class TaskTimeoutError extends WorkerPoolError {
+  readonly timedOut = true;
+
+  constructor(
+    readonly task: string,
+    readonly timeoutMs: number,
+  ) {
+    super(WorkerPoolMessages.timedOut(task, timeoutMs));
+  }
+}
+
+/** The caller's signal aborted the task (for HTTP: the client went away). */
+export class TaskAbortedError extends WorkerPoolError {
+  constructor(
+    readonly task: string,
+    options?: ErrorOptions,
+  ) {
+    super(WorkerPoolMessages.aborted(task), options);
+  }
+}
+
+/** The thread died under the task (process.exit, heap exhausted); only this task failed. */
+export class WorkerCrashedError extends WorkerPoolError {
+  constructor(
+    readonly task: string,
+    cause: Error,
+  ) {
+    super(WorkerPoolMessages.crashed(task, cause.message), { cause });
+  }
+}
+
+/** The pool is shutting down or closed. */
+export class PoolClosedError extends WorkerPoolError {
+  override readonly retryAfterSeconds = 5;
+
+  constructor() {
+    super(WorkerPoolMessages.closed());
+  }
+}

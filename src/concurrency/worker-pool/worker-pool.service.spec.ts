@@ -1,0 +1,219 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Hold } from '../../../test/support/hold';
+import {
+  defineInlineTask,
+  defineThreadTask,
+  PoolClosedError,
+  TaskAbortedError,
+  TaskQueueFullError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+  WorkerPool,
+  WorkerPoolModule,
+  type WorkerPoolModuleOptions,
+} from './index';
+
+type Fixtures = typeof import('../../../test/fixtures/pool-tasks.worker');
+const fixture = defineThreadTask<Fixtures>();
+const file = require.resolve('../../../test/fixtures/pool-tasks.worker');
+const add = fixture(file, 'add');
+const byteLength = fixture(file, 'byteLength');
+const hold = fixture(file, 'hold');
+const spin = fixture(file, 'spin');
+const fail = fixture(file, 'fail');
+const exit = fixture(file, 'exit');
+const exhaustHeap = fixture(file, 'exhaustHeap');
+
+describe('WorkerPool', () => {
+  let moduleRef: TestingModule | undefined;
+  const holds: Hold[] = [];
+
+  async function createPool(options: WorkerPoolModuleOptions): Promise<WorkerPool> {
+    moduleRef = await Test.createTestingModule({
+      imports: [WorkerPoolModule.forRoot(options)],
+    }).compile();
+    await moduleRef.init();
+    return moduleRef.get(WorkerPool);
+  }
+
+  function holdTask(pool: WorkerPool, value = 0) {
+    const latch = new Hold();
+    holds.push(latch);
+    return { latch, result: pool.run(hold, { flags: latch.flags, value }) };
+  }
+
+  afterEach(async () => {
+    holds.splice(0).forEach((h) => h.release());
+    await moduleRef?.close();
+    moduleRef = undefined;
+  });
+
+  it('runs a typed task on a thread and returns its result', async () => {
+    const pool = await createPool({ threads: 2 });
+    await expect(pool.run(add, { a: 2, b: 3 })).resolves.toBe(5);
+    expect(pool.stats()).toMatchObject({ completed: 1, failed: 0, running: 0 });
+  });
+
+  it('moves transferred buffers instead of copying them', async () => {
+    const pool = await createPool({ threads: 1 });
+    const input = new Uint8Array(1024 * 1024);
+    await expect(pool.run(byteLength, input, { transferList: [input.buffer] })).resolves.toBe(1024 * 1024);
+    expect(input.byteLength).toBe(0); // detached: the thread owns it now
+  });
+
+  it('rejects at once with TaskQueueFullError when the queue is at its limit', async () => {
+    const pool = await createPool({ threads: 1, maxQueue: 1, retryAfterSeconds: 2 });
+    const running = holdTask(pool, 1);
+    await running.latch.started();
+    const queued = pool.run(add, { a: 1, b: 1 });
+
+    const error = await pool.run(add, { a: 0, b: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskQueueFullError);
+    expect(error).toMatchObject({ maxQueue: 1, retryAfterSeconds: 2 });
+    expect(pool.stats()).toMatchObject({ queueSize: 1, rejected: 1 });
+
+    running.latch.release();
+    await expect(running.result).resolves.toBe(1);
+    await expect(queued).resolves.toBe(2);
+  });
+
+  it('serves queued tasks in submission order', async () => {
+    const pool = await createPool({ threads: 1, maxQueue: 20 });
+    const first = holdTask(pool);
+    await first.latch.started();
+    const order: number[] = [];
+    const rest = Array.from({ length: 10 }, (_, i) =>
+      pool.run(add, { a: i, b: 0 }).then((v) => order.push(v)),
+    );
+    first.latch.release();
+    await Promise.all([first.result, ...rest]);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('rejects a task past its deadline with TaskTimeoutError and keeps serving', async () => {
+    const pool = await createPool({ threads: 1 });
+    const error = await pool.run(spin, 5_000, { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskTimeoutError);
+    expect(error).toMatchObject({ task: 'spin', timeoutMs: 100, timedOut: true });
+    await expect(pool.run(add, { a: 1, b: 2 })).resolves.toBe(3);
+    expect(pool.stats().timedOut).toBe(1);
+  });
+
+  it('removes a queued task whose signal aborts', async () => {
+    const pool = await createPool({ threads: 1, maxQueue: 4 });
+    const running = holdTask(pool);
+    await running.latch.started();
+    const controller = new AbortController();
+    const queued = pool.run(add, { a: 1, b: 1 }, { signal: controller.signal });
+    expect(pool.stats().queueSize).toBe(1);
+
+    controller.abort();
+    await expect(queued).rejects.toBeInstanceOf(TaskAbortedError);
+    expect(pool.stats()).toMatchObject({ queueSize: 0, aborted: 1 });
+    running.latch.release();
+    await running.result;
+  });
+
+  it('refuses a task whose signal is already aborted', async () => {
+    const pool = await createPool({ threads: 1 });
+    await expect(pool.run(add, { a: 1, b: 1 }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      TaskAbortedError,
+    );
+  });
+
+  it("rejects with the task's own error when the task throws", async () => {
+    const pool = await createPool({ threads: 1 });
+    const error = await pool.run(fail, 'bad input').catch((e: unknown) => e);
+    // Cloned across threads by Node, so it is a TypeError of Node's realm, not jest's.
+    expect(error).toMatchObject({ name: 'TypeError', message: 'bad input' });
+    expect(pool.stats()).toMatchObject({ failed: 1, threadRestarts: 0 });
+  });
+
+  it('fails only the task whose thread exits, replaces the thread, and keeps serving', async () => {
+    const pool = await createPool({ threads: 2 });
+    const bystander = holdTask(pool, 7);
+    await bystander.latch.started();
+
+    const error = await pool.run(exit, 3).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect((error as WorkerCrashedError).cause).toMatchObject({ message: 'worker exited with code: 3' });
+
+    bystander.latch.release();
+    await expect(bystander.result).resolves.toBe(7);
+    await expect(pool.run(add, { a: 2, b: 2 })).resolves.toBe(4);
+    expect(pool.stats().threadRestarts).toBe(1);
+  });
+
+  it('fails only the task whose thread exhausts its heap', async () => {
+    const pool = await createPool({ threads: 1, maxHeapMb: 16 });
+    const error = await pool.run(exhaustHeap, undefined).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect((error as WorkerCrashedError).cause).toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+    await expect(pool.run(add, { a: 5, b: 5 })).resolves.toBe(10);
+  });
+
+  it('reports each thread in its stats', async () => {
+    const pool = await createPool({ threads: 2 });
+    const running = holdTask(pool);
+    await running.latch.started();
+    const { threads } = pool.stats();
+    expect(threads).toHaveLength(2);
+    expect(threads.every((t) => t.alive)).toBe(true);
+    expect(threads.filter((t) => t.busy)).toHaveLength(1);
+    running.latch.release();
+    await running.result;
+    expect(pool.stats().runTime.count).toBeGreaterThanOrEqual(1);
+  });
+
+  describe('in-process tasks', () => {
+    it('bounds concurrency and queue, and holds the slot until the work settles', async () => {
+      const pool = await createPool({ threads: 1, inlineConcurrency: 1, maxQueue: 1 });
+      let finish!: () => void;
+      const slow = defineInlineTask<void, string>('slow', () => new Promise((r) => (finish = () => r('done'))));
+      const quick = defineInlineTask<number, number>('quick', (n) => Promise.resolve(n * 2));
+
+      const timedOut = pool.run(slow, undefined, { timeoutMs: 50 });
+      const queued = pool.run(quick, 21);
+      await expect(pool.run(quick, 1)).rejects.toBeInstanceOf(TaskQueueFullError);
+      await expect(timedOut).rejects.toBeInstanceOf(TaskTimeoutError);
+      // The caller gave up, but the work still runs: the queued task must not start yet.
+      expect(pool.stats().inline).toMatchObject({ running: 1, queued: 1 });
+      finish();
+      await expect(queued).resolves.toBe(42);
+    });
+
+    it('passes an abort signal that fires on timeout', async () => {
+      const pool = await createPool({ inlineConcurrency: 2 });
+      let seen: AbortSignal | undefined;
+      const watch = defineInlineTask<void, void>('watch', (_, { signal }) => {
+        seen = signal;
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve()));
+      });
+      await expect(pool.run(watch, undefined, { timeoutMs: 30 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(seen?.aborted).toBe(true);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('lets running tasks finish, refuses new ones, and stops every thread', async () => {
+      const pool = await createPool({ threads: 2, shutdownTimeoutMs: 5_000 });
+      const running = pool.run(spin, 200);
+      pool.beforeApplicationShutdown(); // what app.close() calls first
+      await expect(pool.run(add, { a: 1, b: 1 })).rejects.toBeInstanceOf(PoolClosedError);
+      await moduleRef!.close();
+      moduleRef = undefined;
+      await expect(running).resolves.toBeGreaterThan(0);
+      expect(pool.stats().threads).toHaveLength(0);
+      expect(pool.isReady()).toBe(false);
+    });
+
+    it('stops tasks still running at the shutdown timeout', async () => {
+      const pool = await createPool({ threads: 1, shutdownTimeoutMs: 100 });
+      const running = holdTask(pool);
+      await running.latch.started();
+      await moduleRef!.close();
+      moduleRef = undefined;
+      await expect(running.result).rejects.toBeInstanceOf(PoolClosedError);
+    });
+  });
+});

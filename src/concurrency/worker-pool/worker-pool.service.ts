@@ -1,0 +1,316 @@
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Transferable } from 'node:worker_threads';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Piscina } from 'piscina';
+import { LatencyHistogram } from '../latency-histogram';
+import { FifoLane } from './fifo-lane';
+import {
+  PoolClosedError,
+  TaskAbortedError,
+  TaskQueueFullError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+} from './worker-pool.errors';
+import { WORKER_POOL_OPTIONS } from './worker-pool.module-definition';
+import {
+  resolveWorkerPoolOptions,
+  type ResolvedWorkerPoolOptions,
+  type WorkerPoolModuleOptions,
+} from './worker-pool.options';
+import { type WorkerPoolStats } from './worker-pool.stats';
+import { type Task } from './task';
+
+/** Options of one {@link WorkerPool.run} call. */
+export interface RunOptions {
+  /** Cancels the task: a queued task leaves the queue; a running thread task stops its thread. */
+  signal?: AbortSignal;
+  /** Deadline for this task, queue wait included. Default: the pool's `taskTimeoutMs`. */
+  timeoutMs?: number;
+  /** Buffers to move to the thread instead of copying them (thread tasks only). */
+  transferList?: readonly Transferable[];
+}
+
+type PiscinaWorkerInfo = { id: number; currentUsage: number; destroyed: boolean; terminating: boolean };
+
+// Under jest the app runs from .ts sources, and so must its threads (see the hook file).
+const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
+
+/**
+ * Runs CPU-heavy work off the event loop: thread tasks on one fixed-size piscina pool,
+ * in-process tasks under the same admission. Every task is bounded by the queue limit,
+ * a deadline and its caller's signal.
+ */
+@Injectable()
+export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkerPool.name);
+  private readonly options: ResolvedWorkerPoolOptions;
+  private readonly threadLane: FifoLane;
+  private readonly inlineLane: FifoLane;
+  private readonly workers = new Map<number, PiscinaWorkerInfo>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly waitTime = new LatencyHistogram();
+  private readonly runTime = new LatencyHistogram();
+  private piscina?: Piscina;
+  private accepting = true;
+  private readonly counters = {
+    completed: 0,
+    failed: 0,
+    timedOut: 0,
+    aborted: 0,
+    rejected: 0,
+    threadRestarts: 0,
+  };
+
+  constructor(@Inject(WORKER_POOL_OPTIONS) options: WorkerPoolModuleOptions) {
+    this.options = resolveWorkerPoolOptions(options);
+    this.threadLane = new FifoLane(this.options.threads);
+    this.inlineLane = new FifoLane(this.options.inlineConcurrency);
+  }
+
+  onModuleInit(): void {
+    const { threads, maxHeapMb } = this.options;
+    const piscina = new Piscina({
+      minThreads: threads,
+      maxThreads: threads,
+      // A fixed pool: threads that loaded native addons (sharp) are never reaped and re-created.
+      idleTimeout: Infinity,
+      // Tasks reach piscina only when a thread is free (see FifoLane); this keeps piscina's
+      // own order fair too, should a thread die and leave tasks waiting for its successor.
+      stricterFIFO: true,
+      recordTiming: true,
+      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+      execArgv: RUNNING_FROM_SOURCES
+        ? ['--require', join(__dirname, 'typescript-thread-hook.cjs')]
+        : undefined,
+    });
+    piscina.on('workerCreate', (worker: PiscinaWorkerInfo) => this.workers.set(worker.id, worker));
+    piscina.on('workerDestroy', (worker: PiscinaWorkerInfo) => {
+      this.workers.delete(worker.id);
+      if (this.accepting) this.counters.threadRestarts++;
+    });
+    // A thread that dies with no task emits here; without a listener that would throw.
+    piscina.on('error', (error: Error) => this.logger.error(`Worker thread failed: ${error.message}`));
+    this.piscina = piscina;
+    this.logger.log(
+      `Worker pool started: ${threads} threads, ${this.options.inlineConcurrency} in-process slots, queue ${this.options.maxQueue}`,
+    );
+  }
+
+  /**
+   * Runs `task` with `input` and resolves to its result.
+   *
+   * Rejects at once with `TaskQueueFullError` when `maxQueue` tasks already wait, and with
+   * `PoolClosedError` during shutdown; later with `TaskTimeoutError` past the deadline,
+   * `TaskAbortedError` when `signal` aborts, `WorkerCrashedError` when the thread dies
+   * under the task, or the task's own error.
+   */
+  run<Input, Output>(task: Task<Input, Output>, input: Input, options: RunOptions = {}): Promise<Output> {
+    let result: Promise<Output>;
+    try {
+      this.admit(task);
+      result = this.runAdmitted(task, input, options);
+    } catch (error) {
+      this.counters.rejected++;
+      return Promise.reject(error as Error);
+    }
+    this.inflight.add(result);
+    const forget = () => this.inflight.delete(result);
+    result.then(forget, forget);
+    return result;
+  }
+
+  /** True while the pool takes work and has at least one live thread. */
+  isReady(): boolean {
+    return this.accepting && this.piscina !== undefined && this.aliveThreads() > 0;
+  }
+
+  stats(): WorkerPoolStats {
+    const { threadLane, inlineLane } = this;
+    return {
+      accepting: this.accepting,
+      threads: [...this.workers.values()].map((w) => ({
+        id: w.id,
+        alive: !w.destroyed && !w.terminating,
+        busy: w.currentUsage > 0,
+      })),
+      threadRestarts: this.counters.threadRestarts,
+      queueSize: threadLane.queued + inlineLane.queued,
+      maxQueue: this.options.maxQueue,
+      running: threadLane.running + inlineLane.running,
+      inline: {
+        running: inlineLane.running,
+        queued: inlineLane.queued,
+        concurrency: this.options.inlineConcurrency,
+      },
+      completed: this.counters.completed,
+      failed: this.counters.failed,
+      timedOut: this.counters.timedOut,
+      aborted: this.counters.aborted,
+      rejected: this.counters.rejected,
+      waitTime: this.waitTime.summary(),
+      runTime: this.runTime.summary(),
+      utilization: this.piscina?.utilization ?? 0,
+    };
+  }
+
+  /** Shutdown begins: refuse new work from here on. */
+  beforeApplicationShutdown(): void {
+    this.accepting = false;
+  }
+
+  /** Lets accepted work finish within `shutdownTimeoutMs`, then stops every thread. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.piscina) return;
+    this.accepting = false;
+    const pending = [...this.inflight];
+    if (pending.length > 0) {
+      this.logger.log(`Shutdown: waiting up to ${this.options.shutdownTimeoutMs} ms for ${pending.length} tasks`);
+      const drained = Promise.allSettled(pending).then(() => true);
+      const timer = new AbortController();
+      const finished = await Promise.race([
+        drained,
+        delay(this.options.shutdownTimeoutMs, false, { signal: timer.signal }).catch(() => false),
+      ]);
+      timer.abort();
+      if (!finished) this.logger.warn('Shutdown: tasks still running at the timeout are stopped');
+    }
+    const piscina = this.piscina;
+    this.piscina = undefined;
+    await piscina.destroy();
+    this.workers.clear();
+  }
+
+  private admit(task: Pick<Task<never, unknown>, 'kind'>): void {
+    if (!this.accepting || !this.piscina) throw new PoolClosedError();
+    const lane = this.laneOf(task);
+    const mustWait = !lane.hasFreeSlot || lane.queued > 0;
+    if (mustWait && this.threadLane.queued + this.inlineLane.queued >= this.options.maxQueue) {
+      throw new TaskQueueFullError(this.options.maxQueue, this.options.retryAfterSeconds);
+    }
+  }
+
+  private laneOf(task: Pick<Task<never, unknown>, 'kind'>): FifoLane {
+    return task.kind === 'thread' ? this.threadLane : this.inlineLane;
+  }
+
+  private async runAdmitted<Input, Output>(
+    task: Task<Input, Output>,
+    input: Input,
+    options: RunOptions,
+  ): Promise<Output> {
+    const timeoutMs = options.timeoutMs ?? this.options.taskTimeoutMs;
+    const controller = new AbortController();
+    const onCallerAbort = () =>
+      controller.abort(new TaskAbortedError(task.name, { cause: options.signal?.reason }));
+    if (options.signal?.aborted) onCallerAbort();
+    else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new TaskTimeoutError(task.name, timeoutMs)), timeoutMs);
+    try {
+      const output = await this.execute(task, input, controller.signal, Date.now() + timeoutMs, options);
+      this.counters.completed++;
+      return output;
+    } catch (error) {
+      throw this.classify(task, error, controller.signal);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  private async execute<Input, Output>(
+    task: Task<Input, Output>,
+    input: Input,
+    signal: AbortSignal,
+    deadline: number,
+    options: RunOptions,
+  ): Promise<Output> {
+    const queuedAt = performance.now();
+    const release = await this.laneOf(task).acquire(signal);
+    const startedAt = performance.now();
+    this.waitTime.record(startedAt - queuedAt);
+    const work =
+      task.kind === 'thread'
+        ? (this.piscina!.run(input, {
+            filename: task.filename,
+            name: task.name,
+            signal,
+            transferList: options.transferList as Transferable[] | undefined,
+          }) as Promise<Output>)
+        : task.run(input, { signal, deadline });
+    void work
+      .finally(() => {
+        this.runTime.record(performance.now() - startedAt);
+        release();
+      })
+      .catch(() => undefined);
+    // The caller learns of a timeout or abort at once; the slot stays held until `work` settles.
+    const output = await Promise.race([work, rejectOnAbort(signal)]);
+    if (signal.aborted) throw signal.reason; // finished, but past its deadline or cancelled
+    return output;
+  }
+
+  private classify(
+    task: Pick<Task<never, unknown>, 'kind' | 'name'>,
+    error: unknown,
+    signal: AbortSignal,
+  ): unknown {
+    if (signal.aborted) {
+      const reason: unknown = signal.reason;
+      if (reason instanceof TaskTimeoutError) this.counters.timedOut++;
+      else this.counters.aborted++;
+      return reason;
+    }
+    this.counters.failed++;
+    if (!this.accepting && isTermination(error)) return new PoolClosedError();
+    if (task.kind === 'thread' && isThreadDeath(error)) {
+      return new WorkerCrashedError(task.name, error);
+    }
+    return error;
+  }
+
+  private aliveThreads(): number {
+    let alive = 0;
+    for (const w of this.workers.values()) if (!w.destroyed && !w.terminating) alive++;
+    return alive;
+  }
+}
+
+/**
+ * piscina reports a dead thread with an error it makes in this thread: `worker exited with
+ * code: N` for process.exit, or Node's ERR_WORKER_OUT_OF_MEMORY past `resourceLimits`.
+ */
+function isThreadDeath(error: unknown): error is Error {
+  // Duck-typed: Node makes ERR_WORKER_OUT_OF_MEMORY in its own realm (not jest's `Error`).
+  if (!isErrorLike(error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    code === 'ERR_WORKER_OUT_OF_MEMORY' ||
+    code === 'ERR_WORKER_INIT_FAILED' ||
+    error.message.startsWith('worker exited with code')
+  );
+}
+
+/** piscina's error for tasks still running when the pool is destroyed at shutdown. */
+function isTermination(error: unknown): boolean {
+  return isErrorLike(error) && error.message === 'Terminating worker thread';
+}
+
+function isErrorLike(error: unknown): error is Error {
+  return typeof error === 'object' && error !== null && typeof (error as Error).message === 'string';
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+}
+

@@ -1,0 +1,5 @@
+export { appConfig, type AppConfig } from './app.config';
+export { imageConfig, type ImageConfig } from './image.config';
+export { pdfConfig, type PdfConfig } from './pdf.config';
+export { workerPoolConfig, type WorkerPoolConfig } from './worker-pool.config';
+export { InvalidEnvironmentError } from './env';
