@@ -3,7 +3,7 @@
  *
  * NestJS 12 ships its packages as ES modules. Node 20.19+ can require() them, but jest's
  * own module registry cannot, so those files are compiled to CommonJS on the way in
- * (test/support/esm-to-cjs.transformer.js). Worker threads are not jest's: they load the
+ * (test/support/esm-to-cjs.transformer.cjs). Worker threads are not jest's: they load the
  * task files through the TypeScript hook that WorkerPool registers in each thread.
  * @type {import('jest').Config}
  */
@@ -14,7 +14,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    '/node_modules/@nestjs/.+\\.js$': '<rootDir>/test/support/esm-to-cjs.transformer.js',
+    '/node_modules/@nestjs/.+\\.js$': '<rootDir>/test/support/esm-to-cjs.transformer.cjs',
   },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   testTimeout: 30_000,

@@ -8,14 +8,11 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
 }
 
-export const appConfig = registerAs(
-  'app',
-  (): AppConfig => ({
-    port: envInt(process.env, 'PORT', { default: 3000, min: 0, max: 65_535 }),
-    shutdownTimeoutMs: envInt(process.env, 'SHUTDOWN_TIMEOUT_MS', {
-      default: 10_000,
-      min: 0,
-      max: 600_000,
-    }),
+export const appConfig = registerAs('app', (): AppConfig => ({
+  port: envInt(process.env, 'PORT', { default: 3000, min: 0, max: 65_535 }),
+  shutdownTimeoutMs: envInt(process.env, 'SHUTDOWN_TIMEOUT_MS', {
+    default: 10_000,
+    min: 0,
+    max: 600_000,
   }),
-);
+}));

@@ -10,7 +10,9 @@ export class InvalidEnvironmentError extends Error {
     readonly value: string,
     expected: string,
   ) {
-    super(`Invalid environment variable ${variable}=${JSON.stringify(value)}: expected ${expected}`);
+    super(
+      `Invalid environment variable ${variable}=${JSON.stringify(value)}: expected ${expected}`,
+    );
     this.name = 'InvalidEnvironmentError';
   }
 }

@@ -14,23 +14,20 @@ export interface ImageConfig {
   maxOutputDimension: number;
 }
 
-export const imageConfig = registerAs(
-  'image',
-  (): ImageConfig => ({
-    maxInputBytes: envInt(process.env, 'IMAGE_MAX_INPUT_BYTES', {
-      default: 20 * 1024 * 1024,
-      min: 1,
-      max: 1024 * 1024 * 1024,
-    }),
-    maxInputPixels: envInt(process.env, 'IMAGE_MAX_INPUT_PIXELS', {
-      default: 50_000_000,
-      min: 1,
-      max: 268_402_689,
-    }),
-    maxOutputDimension: envInt(process.env, 'IMAGE_MAX_OUTPUT_DIMENSION', {
-      default: 8192,
-      min: 1,
-      max: 16_383,
-    }),
+export const imageConfig = registerAs('image', (): ImageConfig => ({
+  maxInputBytes: envInt(process.env, 'IMAGE_MAX_INPUT_BYTES', {
+    default: 20 * 1024 * 1024,
+    min: 1,
+    max: 1024 * 1024 * 1024,
   }),
-);
+  maxInputPixels: envInt(process.env, 'IMAGE_MAX_INPUT_PIXELS', {
+    default: 50_000_000,
+    min: 1,
+    max: 268_402_689,
+  }),
+  maxOutputDimension: envInt(process.env, 'IMAGE_MAX_OUTPUT_DIMENSION', {
+    default: 8192,
+    min: 1,
+    max: 16_383,
+  }),
+}));

@@ -8,14 +8,11 @@ export interface PdfConfig {
   maxBodyBytes: number;
 }
 
-export const pdfConfig = registerAs(
-  'pdf',
-  (): PdfConfig => ({
-    maxPages: envInt(process.env, 'PDF_MAX_PAGES', { default: 200, min: 1, max: 10_000 }),
-    maxBodyBytes: envInt(process.env, 'PDF_MAX_BODY_BYTES', {
-      default: 1024 * 1024,
-      min: 1024,
-      max: 64 * 1024 * 1024,
-    }),
+export const pdfConfig = registerAs('pdf', (): PdfConfig => ({
+  maxPages: envInt(process.env, 'PDF_MAX_PAGES', { default: 200, min: 1, max: 10_000 }),
+  maxBodyBytes: envInt(process.env, 'PDF_MAX_BODY_BYTES', {
+    default: 1024 * 1024,
+    min: 1024,
+    max: 64 * 1024 * 1024,
   }),
-);
+}));

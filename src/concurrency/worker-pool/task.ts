@@ -51,7 +51,8 @@ export type Task<Input, Output> = ThreadTask<Input, Output> | InlineTask<Input, 
  * as a type, so the main thread never loads it:
  *
  * ```ts
- * export const renderReportTask = defineThreadTask<typeof import('./pdf.worker')>()(
+ * import type * as PdfWorker from './pdf.worker';
+ * export const renderReportTask = defineThreadTask<typeof PdfWorker>()(
  *   require.resolve('./pdf.worker'),
  *   'renderReport',
  * );

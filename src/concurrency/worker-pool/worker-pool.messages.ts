@@ -2,7 +2,8 @@
 export const WorkerPoolMessages = {
   queueFull: (maxQueue: number) =>
     `The worker pool queue is full (${maxQueue} tasks waiting); try again shortly`,
-  timedOut: (task: string, timeoutMs: number) => `Task ${task} did not finish within ${timeoutMs} ms`,
+  timedOut: (task: string, timeoutMs: number) =>
+    `Task ${task} did not finish within ${timeoutMs} ms`,
   aborted: (task: string) => `Task ${task} was cancelled`,
   crashed: (task: string, reason: string) =>
     `The worker thread running ${task} died (${reason}); the thread was replaced`,

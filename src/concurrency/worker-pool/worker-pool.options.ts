@@ -18,7 +18,9 @@ export interface WorkerPoolModuleOptions {
 
 export type ResolvedWorkerPoolOptions = Required<WorkerPoolModuleOptions>;
 
-export function resolveWorkerPoolOptions(options: WorkerPoolModuleOptions): ResolvedWorkerPoolOptions {
+export function resolveWorkerPoolOptions(
+  options: WorkerPoolModuleOptions,
+): ResolvedWorkerPoolOptions {
   return {
     threads: options.threads ?? 1,
     maxQueue: options.maxQueue ?? 64,

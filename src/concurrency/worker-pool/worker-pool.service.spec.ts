@@ -13,8 +13,9 @@ import {
   type WorkerPoolModuleOptions,
 } from './index';
 
-type Fixtures = typeof import('../../../test/fixtures/pool-tasks.worker');
-const fixture = defineThreadTask<Fixtures>();
+import type * as Fixtures from '../../../test/fixtures/pool-tasks.worker';
+
+const fixture = defineThreadTask<typeof Fixtures>();
 const file = require.resolve('../../../test/fixtures/pool-tasks.worker');
 const add = fixture(file, 'add');
 const byteLength = fixture(file, 'byteLength');
@@ -57,7 +58,9 @@ describe('WorkerPool', () => {
   it('moves transferred buffers instead of copying them', async () => {
     const pool = await createPool({ threads: 1 });
     const input = new Uint8Array(1024 * 1024);
-    await expect(pool.run(byteLength, input, { transferList: [input.buffer] })).resolves.toBe(1024 * 1024);
+    await expect(pool.run(byteLength, input, { transferList: [input.buffer] })).resolves.toBe(
+      1024 * 1024,
+    );
     expect(input.byteLength).toBe(0); // detached: the thread owns it now
   });
 
@@ -116,9 +119,9 @@ describe('WorkerPool', () => {
 
   it('refuses a task whose signal is already aborted', async () => {
     const pool = await createPool({ threads: 1 });
-    await expect(pool.run(add, { a: 1, b: 1 }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
-      TaskAbortedError,
-    );
+    await expect(
+      pool.run(add, { a: 1, b: 1 }, { signal: AbortSignal.abort() }),
+    ).rejects.toBeInstanceOf(TaskAbortedError);
   });
 
   it("rejects with the task's own error when the task throws", async () => {
@@ -136,7 +139,9 @@ describe('WorkerPool', () => {
 
     const error = await pool.run(exit, 3).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashedError);
-    expect((error as WorkerCrashedError).cause).toMatchObject({ message: 'worker exited with code: 3' });
+    expect((error as WorkerCrashedError).cause).toMatchObject({
+      message: 'worker exited with code: 3',
+    });
 
     bystander.latch.release();
     await expect(bystander.result).resolves.toBe(7);
@@ -169,7 +174,10 @@ describe('WorkerPool', () => {
     it('bounds concurrency and queue, and holds the slot until the work settles', async () => {
       const pool = await createPool({ threads: 1, inlineConcurrency: 1, maxQueue: 1 });
       let finish!: () => void;
-      const slow = defineInlineTask<void, string>('slow', () => new Promise((r) => (finish = () => r('done'))));
+      const slow = defineInlineTask<void, string>(
+        'slow',
+        () => new Promise((r) => (finish = () => r('done'))),
+      );
       const quick = defineInlineTask<number, number>('quick', (n) => Promise.resolve(n * 2));
 
       const timedOut = pool.run(slow, undefined, { timeoutMs: 50 });
@@ -189,7 +197,9 @@ describe('WorkerPool', () => {
         seen = signal;
         return new Promise((resolve) => signal.addEventListener('abort', () => resolve()));
       });
-      await expect(pool.run(watch, undefined, { timeoutMs: 30 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      await expect(pool.run(watch, undefined, { timeoutMs: 30 })).rejects.toBeInstanceOf(
+        TaskTimeoutError,
+      );
       expect(seen?.aborted).toBe(true);
     });
   });
@@ -211,9 +221,10 @@ describe('WorkerPool', () => {
       const pool = await createPool({ threads: 1, shutdownTimeoutMs: 100 });
       const running = holdTask(pool);
       await running.latch.started();
+      const outcome = expect(running.result).rejects.toBeInstanceOf(PoolClosedError);
       await moduleRef!.close();
       moduleRef = undefined;
-      await expect(running.result).rejects.toBeInstanceOf(PoolClosedError);
+      await outcome;
     });
   });
 });

@@ -38,7 +38,12 @@ export interface RunOptions {
   transferList?: readonly Transferable[];
 }
 
-type PiscinaWorkerInfo = { id: number; currentUsage: number; destroyed: boolean; terminating: boolean };
+type PiscinaWorkerInfo = {
+  id: number;
+  currentUsage: number;
+  destroyed: boolean;
+  terminating: boolean;
+};
 
 // Under jest the app runs from .ts sources, and so must its threads (see the hook file).
 const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
@@ -55,7 +60,10 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   private readonly threadLane: FifoLane;
   private readonly inlineLane: FifoLane;
   private readonly workers = new Map<number, PiscinaWorkerInfo>();
+  /** Accepted tasks not yet settled for their callers. */
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Work started and not yet finished: may outlive its caller after a timeout or abort. */
+  private readonly working = new Set<Promise<unknown>>();
   private readonly waitTime = new LatencyHistogram();
   private readonly runTime = new LatencyHistogram();
   private piscina?: Piscina;
@@ -97,7 +105,9 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       if (this.accepting) this.counters.threadRestarts++;
     });
     // A thread that dies with no task emits here; without a listener that would throw.
-    piscina.on('error', (error: Error) => this.logger.error(`Worker thread failed: ${error.message}`));
+    piscina.on('error', (error: Error) =>
+      this.logger.error(`Worker thread failed: ${error.message}`),
+    );
     this.piscina = piscina;
     this.logger.log(
       `Worker pool started: ${threads} threads, ${this.options.inlineConcurrency} in-process slots, queue ${this.options.maxQueue}`,
@@ -112,15 +122,18 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
    * `TaskAbortedError` when `signal` aborts, `WorkerCrashedError` when the thread dies
    * under the task, or the task's own error.
    */
-  run<Input, Output>(task: Task<Input, Output>, input: Input, options: RunOptions = {}): Promise<Output> {
-    let result: Promise<Output>;
+  async run<Input, Output>(
+    task: Task<Input, Output>,
+    input: Input,
+    options: RunOptions = {},
+  ): Promise<Output> {
     try {
       this.admit(task);
-      result = this.runAdmitted(task, input, options);
     } catch (error) {
       this.counters.rejected++;
-      return Promise.reject(error as Error);
+      throw error;
     }
+    const result = this.runAdmitted(task, input, options);
     this.inflight.add(result);
     const forget = () => this.inflight.delete(result);
     result.then(forget, forget);
@@ -170,22 +183,36 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   async onApplicationShutdown(): Promise<void> {
     if (!this.piscina) return;
     this.accepting = false;
-    const pending = [...this.inflight];
-    if (pending.length > 0) {
-      this.logger.log(`Shutdown: waiting up to ${this.options.shutdownTimeoutMs} ms for ${pending.length} tasks`);
-      const drained = Promise.allSettled(pending).then(() => true);
-      const timer = new AbortController();
-      const finished = await Promise.race([
-        drained,
-        delay(this.options.shutdownTimeoutMs, false, { signal: timer.signal }).catch(() => false),
-      ]);
-      timer.abort();
-      if (!finished) this.logger.warn('Shutdown: tasks still running at the timeout are stopped');
+    if (this.inflight.size + this.working.size > 0) {
+      const { shutdownTimeoutMs } = this.options;
+      this.logger.log(
+        `Shutdown: waiting up to ${shutdownTimeoutMs} ms for ${this.inflight.size} tasks`,
+      );
+      if (!(await this.drain(Date.now() + shutdownTimeoutMs))) {
+        this.logger.warn('Shutdown: tasks still running at the timeout are stopped');
+      }
     }
     const piscina = this.piscina;
     this.piscina = undefined;
     await piscina.destroy();
     this.workers.clear();
+  }
+
+  /** Waits until accepted and running work is done (queued tasks start as others end), or the deadline. */
+  private async drain(deadline: number): Promise<boolean> {
+    const timer = new AbortController();
+    const expired = delay(Math.max(0, deadline - Date.now()), false, {
+      signal: timer.signal,
+    }).catch(() => false);
+    try {
+      while (this.inflight.size + this.working.size > 0) {
+        const settled = Promise.allSettled([...this.inflight, ...this.working]).then(() => true);
+        if (!(await Promise.race([settled, expired]))) return false;
+      }
+      return true;
+    } finally {
+      timer.abort();
+    }
   }
 
   private admit(task: Pick<Task<never, unknown>, 'kind'>): void {
@@ -212,9 +239,18 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       controller.abort(new TaskAbortedError(task.name, { cause: options.signal?.reason }));
     if (options.signal?.aborted) onCallerAbort();
     else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new TaskTimeoutError(task.name, timeoutMs)), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new TaskTimeoutError(task.name, timeoutMs)),
+      timeoutMs,
+    );
     try {
-      const output = await this.execute(task, input, controller.signal, Date.now() + timeoutMs, options);
+      const output = await this.execute(
+        task,
+        input,
+        controller.signal,
+        Date.now() + timeoutMs,
+        options,
+      );
       this.counters.completed++;
       return output;
     } catch (error) {
@@ -245,12 +281,14 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
             transferList: options.transferList as Transferable[] | undefined,
           }) as Promise<Output>)
         : task.run(input, { signal, deadline });
-    void work
+    const done = work
       .finally(() => {
         this.runTime.record(performance.now() - startedAt);
+        this.working.delete(done);
         release();
       })
       .catch(() => undefined);
+    this.working.add(done);
     // The caller learns of a timeout or abort at once; the slot stays held until `work` settles.
     const output = await Promise.race([work, rejectOnAbort(signal)]);
     if (signal.aborted) throw signal.reason; // finished, but past its deadline or cancelled
@@ -304,7 +342,9 @@ function isTermination(error: unknown): boolean {
 }
 
 function isErrorLike(error: unknown): error is Error {
-  return typeof error === 'object' && error !== null && typeof (error as Error).message === 'string';
+  return (
+    typeof error === 'object' && error !== null && typeof (error as Error).message === 'string'
+  );
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
@@ -313,4 +353,3 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
   });
 }
-

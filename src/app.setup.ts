@@ -1,0 +1,14 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type PdfConfig, pdfConfig } from './config';
+
+/**
+ * What main.ts and the e2e tests both apply to the app, so tests run the real setup.
+ * The app is created with `bodyParser: false`: JSON is parsed with the report size limit,
+ * and uploads are streamed by their own routes with theirs.
+ */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const pdf = app.get<PdfConfig>(pdfConfig.KEY);
+  app.useBodyParser('json', { limit: pdf.maxBodyBytes });
+  app.disable('x-powered-by');
+  return app;
+}

@@ -1,0 +1,213 @@
+import { transferableSymbol, valueSymbol } from 'piscina';
+import { extractPdf } from '../../../test/support/pdf-text';
+import { renderReportTask } from './pdf.worker';
+import { renderReport } from './report.render';
+import { type ReportInput, ReportTooLongError } from './report.types';
+
+const lines = (page: string): string[] => page.split('\n');
+
+function numberTable(rowCount: number): ReportInput['table'] {
+  const rows = Array.from({ length: rowCount }, (_, i) => [i + 1, `Item ${i + 1}`, (i + 1) * 1.5]);
+  return { columns: ['Id', 'Name', 'Amount'], rows };
+}
+
+function words(count: number, last = 'FINIS'): string {
+  const lorem = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod'.split(' ');
+  return [...Array.from({ length: count - 1 }, (_, i) => lorem[i % lorem.length]), last].join(' ');
+}
+
+describe('renderReport', () => {
+  it('renders a one-page report with title, subtitle, sections, table and footer', async () => {
+    const pdf = await renderReport(
+      {
+        title: 'Monthly report',
+        subtitle: 'March 2026',
+        sections: [{ heading: 'Summary', body: 'All systems nominal.' }],
+        table: { columns: ['Metric', 'Value'], rows: [['Requests', 1200]] },
+      },
+      { maxPages: 5 },
+    );
+
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.toString('latin1').trimEnd().endsWith('%%EOF')).toBe(true);
+    expect(pdf.toString('latin1')).toContain('(nest-concurrency-starter)');
+    expect(pdf.toString('latin1')).toContain('/FlateDecode');
+    const { pageCount, pages } = extractPdf(pdf);
+    expect(pageCount).toBe(1);
+    expect(lines(pages[0])).toEqual([
+      'Monthly report',
+      'March 2026',
+      'Summary',
+      'All systems nominal.',
+      'Metric',
+      'Value',
+      'Requests',
+      '1200',
+      'Page 1 of 1',
+    ]);
+  });
+
+  it('leaves out what is missing and replaces characters Helvetica cannot show', async () => {
+    const pdf = await renderReport({ title: 'Zürich – 東京 😀' }, { maxPages: 1 });
+
+    expect(lines(extractPdf(pdf).pages[0])).toEqual(['Zürich – ?? ?', 'Page 1 of 1']);
+  });
+
+  describe('a 300-row table', () => {
+    let pageCount: number;
+    let pages: string[][];
+
+    beforeAll(async () => {
+      const pdf = await renderReport({ title: 'Items', table: numberTable(300) }, { maxPages: 50 });
+      const extracted = extractPdf(pdf);
+      pageCount = extracted.pageCount;
+      pages = extracted.pages.map(lines);
+    });
+
+    it('spans the pages its rows need', () => {
+      // A4 content height 711.89pt, rows 18.4pt (9pt Helvetica + padding): 37 rows below
+      // the header on a full page, 35 on the first, below the title: 1 + ceil(265 / 37).
+      expect(pageCount).toBe(9);
+      expect(pages).toHaveLength(9);
+    });
+
+    it('writes "Page N of M" at the foot of every page', () => {
+      pages.forEach((page, i) => expect(page.at(-1)).toBe(`Page ${i + 1} of 9`));
+    });
+
+    it('repeats the header row at the top of the table on every page', () => {
+      pages.forEach((page, i) => {
+        const firstRow = page.findIndex((line) => line.startsWith('Item '));
+        const headerAt = i === 0 ? 1 : 0; // below the title on the first page
+        expect(page.slice(headerAt, headerAt + 3)).toEqual(['Id', 'Name', 'Amount']);
+        expect(firstRow).toBe(headerAt + 4);
+      });
+    });
+
+    it('shows every row once, in order, with its cells', () => {
+      const names = pages.flat().filter((line) => line.startsWith('Item '));
+      expect(names).toEqual(Array.from({ length: 300 }, (_, i) => `Item ${i + 1}`));
+      const last = pages[8];
+      expect(last.slice(last.indexOf('Item 300') - 1, last.indexOf('Item 300') + 2)).toEqual([
+        '300',
+        'Item 300',
+        '450',
+      ]);
+    });
+  });
+
+  it('flows long section bodies onto further pages', async () => {
+    const pdf = await renderReport(
+      {
+        title: 'Essay',
+        sections: [
+          { heading: 'First', body: words(3000, 'ENDFIRST') },
+          { heading: 'Second', body: words(200, 'ENDSECOND') },
+        ],
+      },
+      { maxPages: 20 },
+    );
+
+    const { pageCount, pages } = extractPdf(pdf);
+    expect(pageCount).toBeGreaterThanOrEqual(3);
+    const pageOf = (word: string): number => pages.findIndex((page) => page.includes(word));
+    expect(pageOf('First')).toBe(0);
+    expect(pageOf('ENDFIRST')).toBeGreaterThanOrEqual(2);
+    expect(pageOf('ENDSECOND')).toBeGreaterThanOrEqual(pageOf('ENDFIRST'));
+    // Pages in between hold nothing but body text and their footer.
+    const middle = lines(pages[1]);
+    expect(middle.slice(0, -1).every((line) => /^[a-z ]+$/.test(line))).toBe(true);
+    expect(middle.at(-1)).toBe(`Page 2 of ${pageCount}`);
+    const bodyWords = pages.join(' ').match(/\b(lorem|ipsum|dolor|sit|amet)\b/g) ?? [];
+    expect(bodyWords.length).toBeGreaterThan(1000);
+  });
+
+  describe('maxPages', () => {
+    it('rejects with ReportTooLongError once the report needs one page more', async () => {
+      const input = { title: 'Items', table: numberTable(300) };
+
+      await expect(renderReport(input, { maxPages: 9 })).resolves.toBeInstanceOf(Buffer);
+      const error: unknown = await renderReport(input, { maxPages: 8 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReportTooLongError);
+      expect(error).toMatchObject({
+        name: 'ReportTooLongError',
+        maxPages: 8,
+        message: 'The report needs more than 8 pages',
+      });
+    });
+
+    it('stops rendering at the limit instead of laying out the whole report', async () => {
+      const huge = { title: 'Huge', table: numberTable(200_000) };
+      const started = performance.now();
+
+      await expect(renderReport(huge, { maxPages: 2 })).rejects.toThrow(ReportTooLongError);
+      // Laying out all 200,000 rows (5,400 pages) takes about ten seconds.
+      expect(performance.now() - started).toBeLessThan(2_000);
+    });
+  });
+
+  it('cuts a cell too tall for a page with an ellipsis and goes on', async () => {
+    const started = performance.now();
+    const pdf = await renderReport(
+      {
+        title: 'Big cell',
+        table: {
+          columns: ['Key', 'Text'],
+          rows: [
+            ['huge', words(150_000, 'UNSEEN')],
+            ['unbroken', 'x'.repeat(100_000)],
+            ['after', 'small'],
+          ],
+        },
+      },
+      { maxPages: 10 },
+    );
+
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const { pageCount, pages } = extractPdf(pdf);
+    // Each cut row takes a whole page below the header, so the title stays alone on page 1.
+    expect(pageCount).toBe(4);
+    expect(lines(pages[0])).toEqual(['Big cell', 'Page 1 of 4']);
+    const text = pages.join('\n');
+    expect(text).not.toContain('UNSEEN');
+    expect(text.match(/…/g)).toHaveLength(2);
+    expect(lines(pages[3])).toEqual(['Key', 'Text', 'after', 'small', 'Page 4 of 4']);
+  });
+});
+
+describe('renderReportTask (pdf.worker)', () => {
+  it.each([
+    ['a small PDF, whose Buffer shares a pooled ArrayBuffer', 1],
+    ['a large PDF', 500],
+  ])('moves %s in an ArrayBuffer of its own', async (_, rowCount) => {
+    const report = { title: 'Items', table: numberTable(rowCount) };
+    const moved = (await renderReportTask({ report, maxPages: 50 })) as unknown as {
+      [transferableSymbol]: ArrayBuffer;
+      [valueSymbol]: Uint8Array;
+    };
+
+    const bytes = moved[valueSymbol];
+    expect(moved[transferableSymbol]).toBe(bytes.buffer);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+    expect(extractPdf(bytes).pages[0]).toContain('Items');
+  });
+
+  it('rejects with something that keeps its name across threads', async () => {
+    const report = { title: 'Items', table: numberTable(300) };
+    const error: unknown = await renderReportTask({ report, maxPages: 2 }).catch((e: unknown) => e);
+
+    // What postMessage does to it on the way to the main thread.
+    expect(structuredClone(error)).toMatchObject({
+      name: 'ReportTooLongError',
+      message: 'The report needs more than 2 pages',
+      maxPages: 2,
+    });
+  });
+
+  it('passes other errors on unchanged', async () => {
+    const report = { title: null } as unknown as ReportInput;
+
+    await expect(renderReportTask({ report, maxPages: 5 })).rejects.toBeInstanceOf(TypeError);
+  });
+});

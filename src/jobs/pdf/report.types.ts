@@ -1,0 +1,34 @@
+/** What a PDF report is made of. Validated before it gets here. */
+
+export interface ReportSection {
+  heading: string;
+  body: string;
+}
+
+export interface ReportTable {
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+export interface ReportInput {
+  title: string;
+  subtitle?: string;
+  sections?: ReportSection[];
+  table?: ReportTable;
+}
+
+export interface RenderOptions {
+  /** Rendering stops with {@link ReportTooLongError} once the report needs more pages. */
+  maxPages: number;
+}
+
+/**
+ * The report needs more than `maxPages` pages. Code on the main thread matches on `name`:
+ * from a worker thread it arrives as a plain object (see pdf.worker.ts), not this class.
+ */
+export class ReportTooLongError extends Error {
+  constructor(readonly maxPages: number) {
+    super(`The report needs more than ${maxPages} pages`);
+    this.name = 'ReportTooLongError';
+  }
+}

@@ -1,0 +1,173 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { WorkerPool } from '../src/concurrency/worker-pool';
+import { sharp } from '../src/jobs/image/sharp';
+import { startApp } from './support/app';
+import { makeJpeg, makePng, makePngBomb } from './support/images';
+import { waitFor } from './support/wait';
+
+function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void) {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+describe('POST /images/resize', () => {
+  let app: NestExpressApplication;
+  let png: Buffer;
+
+  beforeAll(async () => {
+    app = await startApp({ IMAGE_MAX_INPUT_BYTES: String(512 * 1024) });
+    png = await makePng(640, 480);
+  });
+  afterAll(() => app.close());
+
+  const resize = (query: string) =>
+    request(app.getHttpServer()).post(`/images/resize?${query}`).buffer(true).parse(binary);
+
+  it('resizes a raw image body and keeps its format', async () => {
+    const res = await resize('width=64').set('Content-Type', 'image/png').send(png).expect(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    const meta = await sharp(res.body as Buffer).metadata();
+    expect(meta).toMatchObject({ format: 'png', width: 64, height: 48 });
+  });
+
+  it('takes the image from a multipart "file" field', async () => {
+    const res = await resize('height=120&format=webp')
+      .attach('file', png, { filename: 'photo.png', contentType: 'image/png' })
+      .expect(200);
+    expect(res.headers['content-type']).toBe('image/webp');
+    expect(await sharp(res.body as Buffer).metadata()).toMatchObject({
+      format: 'webp',
+      width: 160,
+      height: 120,
+    });
+  });
+
+  it.each([
+    ['jpeg', 'image/jpeg', 'jpeg'],
+    ['png', 'image/png', 'png'],
+    ['webp', 'image/webp', 'webp'],
+    ['avif', 'image/avif', 'heif'],
+  ])('encodes %s', async (format, contentType, decodedAs) => {
+    const res = await resize(`width=100&height=100&fit=fill&format=${format}&quality=60`)
+      .set('Content-Type', 'image/png')
+      .send(png)
+      .expect(200);
+    expect(res.headers['content-type']).toBe(contentType);
+    expect(await sharp(res.body as Buffer).metadata()).toMatchObject({
+      format: decodedAs,
+      width: 100,
+      height: 100,
+    });
+  });
+
+  it.each([
+    ['', /at least one of width and height/],
+    ['width=abc', /width must be an integer/],
+    ['width=0', /width must be an integer/],
+    ['width=99999', /width must be an integer from 1 to 8192/],
+    ['width=10&fit=squash', /fit must be one of/],
+    ['width=10&format=gif', /format must be one of/],
+    ['width=10&quality=101', /quality must be an integer/],
+    ['width=10&width=20', /width must be given once/],
+    ['width=10&colour=red', /Unknown query parameter colour/],
+  ])('answers 400 to "%s"', async (query, message) => {
+    const res = await resize(query).set('Content-Type', 'image/png').send(png).expect(400);
+    expect(JSON.parse((res.body as Buffer).toString())).toMatchObject({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringMatching(message) as unknown,
+    });
+  });
+
+  it('answers 413 to a body over IMAGE_MAX_INPUT_BYTES', async () => {
+    const big = await makeJpeg(2000, 2000);
+    expect(big.length).toBeGreaterThan(512 * 1024);
+    const res = await resize('width=10').set('Content-Type', 'image/jpeg').send(big).expect(413);
+    expect(JSON.parse((res.body as Buffer).toString())).toMatchObject({
+      statusCode: 413,
+      error: 'Payload Too Large',
+    });
+  });
+
+  it('answers 413 to a decompression bomb without decoding it', async () => {
+    const bomb = makePngBomb(30_000, 30_000); // 900 MP declared, a few hundred bytes on the wire
+    expect(bomb.length).toBeLessThan(10_000);
+    const rssBefore = process.memoryUsage().rss;
+    const res = await resize('width=10').set('Content-Type', 'image/png').send(bomb).expect(413);
+    expect((res.body as Buffer).toString()).toMatch(/900000000 pixels, over the limit of 50000000/);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it.each([
+    ['text/plain', Buffer.from('hello'), /Content-Type must be image/],
+    ['image/png', Buffer.from('definitely not a png'), /not an image that can be decoded/],
+    ['image/png', 'truncated', /could not be decoded|not an image/],
+  ])('answers 415 to %s that is not a decodable image', async (type, body, message) => {
+    const payload = body === 'truncated' ? png.subarray(0, 200) : body;
+    const res = await resize('width=10').set('Content-Type', type).send(payload).expect(415);
+    expect(JSON.parse((res.body as Buffer).toString())).toMatchObject({
+      statusCode: 415,
+      message: expect.stringMatching(message) as unknown,
+    });
+  });
+
+  it('answers 415 to a multipart body without a file field', async () => {
+    await resize('width=10').field('other', 'value').expect(415);
+  });
+
+  it('stays healthy after bad requests', async () => {
+    await resize('width=10').set('Content-Type', 'image/png').send(Buffer.from('junk')).expect(415);
+    await request(app.getHttpServer()).get('/health/ready').expect(200);
+    await resize('width=32').set('Content-Type', 'image/png').send(png).expect(200);
+  });
+});
+
+describe('POST /images/resize under pressure', () => {
+  let app: NestExpressApplication | undefined;
+  afterEach(() => app?.close());
+
+  it('answers 503 with Retry-After when the queue is full', async () => {
+    app = await startApp({ WORKER_INLINE_CONCURRENCY: '1', WORKER_POOL_MAX_QUEUE: '0' });
+    const pool = app.get(WorkerPool);
+    const big = await makeJpeg(2000, 2000);
+    const server = app.getHttpServer();
+    const slow = request(server)
+      .post('/images/resize?width=600&format=avif')
+      .set('Content-Type', 'image/jpeg')
+      .send(big);
+    const slowDone = slow.then((r) => r.status);
+    await waitFor(() => pool.stats().inline.running === 1, 'the first resize to start');
+
+    const res = await request(server)
+      .post('/images/resize?width=10')
+      .set('Content-Type', 'image/jpeg')
+      .send(big)
+      .expect(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: expect.stringMatching(/queue is full/) as unknown,
+    });
+    expect(await slowDone).toBe(200);
+  });
+
+  it('answers 504 when the resize passes its deadline', async () => {
+    // A 4 MP decode and encode takes far longer than 20 ms, and ends by itself soon after.
+    app = await startApp({ WORKER_TASK_TIMEOUT_MS: '20' });
+    const big = await makeJpeg(2000, 2000);
+    const res = await request(app.getHttpServer())
+      .post('/images/resize?width=1900&format=png')
+      .set('Content-Type', 'image/jpeg')
+      .send(big)
+      .expect(504);
+    expect(res.body).toMatchObject({
+      statusCode: 504,
+      error: 'Gateway Timeout',
+      message: expect.stringMatching(/within 20 ms/) as unknown,
+    });
+    expect(app.get(WorkerPool).stats().timedOut).toBe(1);
+  });
+});

@@ -1,0 +1,27 @@
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+
+/**
+ * Boots the real AppModule with `env` applied over the process environment, listening on
+ * a real socket (127.0.0.1, random port). Close it with `app.close()`: that runs the same
+ * shutdown hooks as SIGTERM and proves the pool releases its threads.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<NestExpressApplication> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = configureApp(
+      moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false }),
+    );
+    await app.listen(0, '127.0.0.1');
+    return app;
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
