@@ -5,15 +5,40 @@ import { configureApp } from './app.setup';
 import { type AppConfig, appConfig } from './config';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  // abortOnError: false lets a bad configuration reach the catch below as one clear line.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    abortOnError: false,
+  });
   configureApp(app);
-  // SIGTERM/SIGINT run the shutdown hooks: the pool drains before the process exits.
-  app.enableShutdownHooks();
   const { port } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
+  exitOnSignals(app);
+}
+
+/**
+ * SIGTERM or SIGINT closes the app (the pool drains within SHUTDOWN_TIMEOUT_MS) and exits 0;
+ * a second signal exits at once. Explicit handlers, because the process may be PID 1 in a
+ * container, where signals without a handler are ignored. Unlike `enableShutdownHooks()`,
+ * which re-raises the signal, a clean drain ends with exit code 0.
+ */
+function exitOnSignals(app: NestExpressApplication): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
+    process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
+    console.log(`${signal} received: draining`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`Failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

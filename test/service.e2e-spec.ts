@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharp } from '../src/jobs/image/sharp';
+import { makePng } from './support/images';
+import { extractPdf } from './support/pdf-text';
+import { freePort, ServiceProcess } from './support/service-process';
+import { longReport } from './support/reports';
+
+/*
+ * The built service as users run it: `node dist/main.js` (npm test builds first), driven over
+ * real HTTP the way the README's curl examples do.
+ */
+describe('node dist/main.js', () => {
+  let service: ServiceProcess | undefined;
+  afterEach(() => service?.stop());
+
+  beforeAll(() => {
+    expect(existsSync(join(__dirname, '..', 'dist', 'main.js'))).toBe(true);
+  });
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    service = new ServiceProcess({ PORT: String(await freePort()), WORKER_POOL_THREADS: 'many' });
+    const { code } = await service.exited;
+    expect(code).toBe(1);
+    expect(service.output).toMatch(
+      /Failed to start: Invalid environment variable WORKER_POOL_THREADS="many"/,
+    );
+  });
+
+  it('serves the README examples, then drains in-flight work on SIGTERM and exits 0', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    service = new ServiceProcess({ PORT: String(port), SHUTDOWN_TIMEOUT_MS: '20000' });
+    await service.waitForOk(`${base}/health/ready`);
+
+    const live = await fetch(`${base}/health/live`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: 'ok' });
+
+    const resized = await fetch(`${base}/images/resize?width=200&format=webp`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/png' },
+      body: await makePng(800, 600),
+    });
+    expect(resized.status).toBe(200);
+    const image = Buffer.from(await resized.arrayBuffer());
+    expect(await sharp(image).metadata()).toMatchObject({
+      format: 'webp',
+      width: 200,
+      height: 150,
+    });
+
+    // A long report is still rendering when SIGTERM arrives: it must complete.
+    const inflight = fetch(`${base}/pdf/report`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(longReport(6000)),
+    });
+    const busy = async () => {
+      const ready = (await (await fetch(`${base}/health/ready`)).json()) as {
+        details: { workerPool: { busyThreads: number } };
+      };
+      return ready.details.workerPool.busyThreads > 0;
+    };
+    while (!(await busy())) await new Promise((r) => setTimeout(r, 10));
+    service.child.kill('SIGTERM');
+
+    const response = await inflight;
+    expect(response.status).toBe(200);
+    const pdf = extractPdf(Buffer.from(await response.arrayBuffer()));
+    expect(pdf.pages[pdf.pageCount - 1]).toContain('Row 6000 note');
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+  });
+});
