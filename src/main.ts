@@ -1,3 +1,5 @@
+// First: sizes libuv's thread pool before anything uses it.
+import './uv-threadpool';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
