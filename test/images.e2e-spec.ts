@@ -3,14 +3,9 @@ import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { sharp } from '../src/jobs/image/sharp';
 import { startApp } from './support/app';
+import { binary } from './support/binary';
 import { makeJpeg, makePng, makePngBomb } from './support/images';
 import { waitFor } from './support/wait';
-
-function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 describe('POST /images/resize', () => {
   let app: NestExpressApplication;

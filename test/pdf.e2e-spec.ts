@@ -4,15 +4,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { startApp } from './support/app';
+import { binary } from './support/binary';
 import { extractPdf } from './support/pdf-text';
 import { longReport } from './support/reports';
 import { waitFor } from './support/wait';
-
-function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 describe('POST /pdf/report', () => {
   let app: NestExpressApplication;
