@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
-import { ConcurrencyExceptionFilter } from './common/http/concurrency-exception.filter';
+import { ApiExceptionFilter } from './common/http/api-exception.filter';
 import {
   appConfig,
   imageConfig,
@@ -29,6 +29,6 @@ import { PdfModule } from './jobs/pdf/pdf.module';
     ImageModule,
     PdfModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: ConcurrencyExceptionFilter }],
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {}

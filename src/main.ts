@@ -13,24 +13,32 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   configureApp(app);
-  const { port } = app.get<AppConfig>(appConfig.KEY);
+  const { port, shutdownTimeoutMs } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
-  exitOnSignals(app);
+  exitOnSignals(app, shutdownTimeoutMs);
 }
 
 /**
- * SIGTERM or SIGINT closes the app (the pool drains within SHUTDOWN_TIMEOUT_MS) and exits 0;
- * a second signal exits at once. Explicit handlers, because the process may be PID 1 in a
- * container, where signals without a handler are ignored. Unlike `enableShutdownHooks()`,
- * which re-raises the signal, a clean drain ends with exit code 0.
+ * SIGTERM or SIGINT closes the app and exits 0 once in-flight requests and pool tasks are
+ * done. At SHUTDOWN_TIMEOUT_MS the connections still open are cut, the pool stops what is
+ * left, and the exit code is 1; a second signal exits at once. Explicit handlers, because
+ * the process may be PID 1 in a container, where signals without a handler are ignored;
+ * and unlike `enableShutdownHooks()`, which re-raises the signal, a clean drain exits 0.
  */
-function exitOnSignals(app: NestExpressApplication): void {
+function exitOnSignals(app: NestExpressApplication, shutdownTimeoutMs: number): void {
   const onSignal = (signal: NodeJS.Signals) => {
     process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
     process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
-    console.log(`${signal} received: draining`);
+    console.log(`${signal} received: draining for up to ${shutdownTimeoutMs} ms`);
+    let forced = false;
+    const deadline = setTimeout(() => {
+      forced = true;
+      console.error('Shutdown timeout: closing the connections still open');
+      app.getHttpServer().closeAllConnections();
+    }, shutdownTimeoutMs);
+    deadline.unref();
     app.close().then(
-      () => process.exit(0),
+      () => process.exit(forced ? 1 : 0),
       (error: unknown) => {
         console.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
@@ -108,8 +110,55 @@ describe('POST /images/resize', () => {
     });
   });
 
-  it('answers 415 to a multipart body without a file field', async () => {
-    await resize('width=10').field('other', 'value').expect(415);
+  it('answers 400 to a multipart body without a file field', async () => {
+    const res = await resize('width=10').field('other', 'value').expect(400);
+    expect(JSON.parse((res.body as Buffer).toString())).toMatchObject({
+      message: 'The multipart body has no "file" file field',
+    });
+  });
+
+  it('takes the "file" part even after other file parts', async () => {
+    const res = await resize('width=32')
+      .attach('thumbnail', Buffer.from('ignored'), 'other.bin')
+      .attach('file', png, { filename: 'photo.png', contentType: 'image/png' })
+      .expect(200);
+    expect(await sharp(res.body as Buffer).metadata()).toMatchObject({ width: 32 });
+  });
+
+  it('answers 413 when the output would be over IMAGE_MAX_OUTPUT_PIXELS', async () => {
+    const thin = await sharp({
+      create: { width: 1, height: 1000, channels: 3, background: '#000' },
+    })
+      .png()
+      .toBuffer();
+    const res = await resize('width=8192').set('Content-Type', 'image/png').send(thin).expect(413);
+    expect((res.body as Buffer).toString()).toMatch(
+      /The output would have 67108864000 pixels, over the limit of 50000000/,
+    );
+  });
+
+  it('answers 413 to a chunked upload as soon as it passes the limit', async () => {
+    const server = app.getHttpServer();
+    const { port } = server.address() as AddressInfo;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/images/resize?width=10',
+          headers: { 'Content-Type': 'image/png' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on('error', reject);
+      // Send 600 KiB (over the 512 KiB limit) and keep the request open: the answer must not wait for its end.
+      req.write(Buffer.alloc(600 * 1024));
+    });
+    expect(status).toBe(413);
   });
 
   it('stays healthy after bad requests', async () => {
@@ -147,6 +196,42 @@ describe('POST /images/resize under pressure', () => {
       message: expect.stringMatching(/queue is full/) as unknown,
     });
     expect(await slowDone).toBe(200);
+  });
+
+  it('answers 503 with Retry-After when uploads in memory reach IMAGE_MAX_BUFFERED_BYTES', async () => {
+    const mib = 1024 * 1024;
+    app = await startApp({
+      IMAGE_MAX_INPUT_BYTES: String(mib),
+      IMAGE_MAX_BUFFERED_BYTES: String(mib),
+    });
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    // A slow client holds 1000 KiB of the 1024 KiB budget with an upload it has only begun.
+    const slow = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/images/resize?width=10',
+      headers: { 'Content-Type': 'image/jpeg', 'Content-Length': String(1000 * 1024) },
+    });
+    slow.on('error', () => undefined);
+    try {
+      slow.write(Buffer.alloc(1024));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const photo = await makeJpeg(400, 300);
+      expect(photo.length).toBeGreaterThan(24 * 1024);
+      const res = await request(app.getHttpServer())
+        .post('/images/resize?width=10')
+        .set('Content-Type', 'image/jpeg')
+        .send(photo)
+        .expect(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).toMatchObject({
+        statusCode: 503,
+        message: expect.stringMatching(/Too many uploads/) as unknown,
+      });
+    } finally {
+      slow.destroy();
+    }
   });
 
   it('answers 504 when the resize passes its deadline', async () => {

@@ -79,7 +79,11 @@ describe('POST /pdf/report', () => {
       .set('Content-Type', 'application/json')
       .send('{"title": "x",')
       .expect(400);
-    expect(res.body).toMatchObject({ statusCode: 400 });
+    expect(res.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringMatching(/JSON at position 14/) as unknown,
+    });
   });
 
   it('answers 413 to a body over PDF_MAX_BODY_BYTES', async () => {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { sharp } from '../src/jobs/image/sharp';
 import { makePng } from './support/images';
@@ -70,5 +71,29 @@ describe('node dist/main.js', () => {
     const pdf = extractPdf(Buffer.from(await response.arrayBuffer()));
     expect(pdf.pages[pdf.pageCount - 1]).toContain('Row 6000 note');
     expect(await service.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('cuts connections still open at SHUTDOWN_TIMEOUT_MS and exits 1', async () => {
+    const port = await freePort();
+    service = new ServiceProcess({ PORT: String(port), SHUTDOWN_TIMEOUT_MS: '500' });
+    await service.waitForOk(`http://127.0.0.1:${port}/health/ready`);
+    // A client that began an upload and went quiet would hold the HTTP server open forever.
+    const stalled = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/images/resize?width=10',
+      headers: { 'Content-Type': 'image/jpeg', 'Content-Length': '100000' },
+    });
+    stalled.on('error', () => undefined);
+    stalled.write(Buffer.alloc(1000));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const started = Date.now();
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 1, signal: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(service.output).toMatch(/Shutdown timeout: closing the connections still open/);
+    stalled.destroy();
   });
 });

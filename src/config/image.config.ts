@@ -12,22 +12,42 @@ export interface ImageConfig {
   maxInputPixels: number;
   /** Largest requested output side. `IMAGE_MAX_OUTPUT_DIMENSION`, default 8192. */
   maxOutputDimension: number;
+  /** Largest output, width × height, computed before any work. `IMAGE_MAX_OUTPUT_PIXELS`, default 50 MP. */
+  maxOutputPixels: number;
+  /**
+   * Bytes of uploads held in memory at once (read, queued or in work); past it, 503.
+   * `IMAGE_MAX_BUFFERED_BYTES`, default 256 MiB; at least `IMAGE_MAX_INPUT_BYTES`.
+   */
+  maxBufferedBytes: number;
 }
 
-export const imageConfig = registerAs('image', (): ImageConfig => ({
-  maxInputBytes: envInt(process.env, 'IMAGE_MAX_INPUT_BYTES', {
+export const imageConfig = registerAs('image', (): ImageConfig => {
+  const maxInputBytes = envInt(process.env, 'IMAGE_MAX_INPUT_BYTES', {
     default: 20 * 1024 * 1024,
     min: 1,
     max: 1024 * 1024 * 1024,
-  }),
-  maxInputPixels: envInt(process.env, 'IMAGE_MAX_INPUT_PIXELS', {
-    default: 50_000_000,
-    min: 1,
-    max: 268_402_689,
-  }),
-  maxOutputDimension: envInt(process.env, 'IMAGE_MAX_OUTPUT_DIMENSION', {
-    default: 8192,
-    min: 1,
-    max: 16_383,
-  }),
-}));
+  });
+  return {
+    maxInputBytes,
+    maxInputPixels: envInt(process.env, 'IMAGE_MAX_INPUT_PIXELS', {
+      default: 50_000_000,
+      min: 1,
+      max: 268_402_689,
+    }),
+    maxOutputDimension: envInt(process.env, 'IMAGE_MAX_OUTPUT_DIMENSION', {
+      default: 8192,
+      min: 1,
+      max: 16_383,
+    }),
+    maxOutputPixels: envInt(process.env, 'IMAGE_MAX_OUTPUT_PIXELS', {
+      default: 50_000_000,
+      min: 1,
+      max: 268_402_689,
+    }),
+    maxBufferedBytes: envInt(process.env, 'IMAGE_MAX_BUFFERED_BYTES', {
+      default: Math.max(256 * 1024 * 1024, maxInputBytes),
+      min: maxInputBytes,
+      max: 64 * 1024 * 1024 * 1024,
+    }),
+  };
+});

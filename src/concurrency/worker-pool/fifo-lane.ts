@@ -9,6 +9,7 @@
  */
 interface Waiter {
   resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 export class FifoLane {
@@ -43,6 +44,10 @@ export class FifoLane {
           this.active++;
           resolve(this.releaser());
         },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
       };
       const onAbort = () => {
         this.waiters.delete(waiter);
@@ -51,6 +56,13 @@ export class FifoLane {
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
     });
+  }
+
+  /** Rejects every waiter with `error` (the pool is closing; no slot will come). */
+  rejectAll(error: Error): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) waiter.reject(error);
   }
 
   private releaser(): () => void {

@@ -190,6 +190,17 @@ describe('WorkerPool', () => {
       await expect(queued).resolves.toBe(42);
     });
 
+    it('releases the slot of a task that throws synchronously', async () => {
+      const pool = await createPool({ inlineConcurrency: 1 });
+      const broken = defineInlineTask<void, void>('broken', () => {
+        throw new RangeError('sync');
+      });
+      const quick = defineInlineTask<number, number>('quick', (n) => Promise.resolve(n + 1));
+      await expect(pool.run(broken, undefined)).rejects.toThrow(RangeError);
+      await expect(pool.run(quick, 1)).resolves.toBe(2);
+      expect(pool.stats().inline).toMatchObject({ running: 0, queued: 0 });
+    });
+
     it('passes an abort signal that fires on timeout', async () => {
       const pool = await createPool({ inlineConcurrency: 2 });
       let seen: AbortSignal | undefined;
@@ -217,14 +228,18 @@ describe('WorkerPool', () => {
       expect(pool.isReady()).toBe(false);
     });
 
-    it('stops tasks still running at the shutdown timeout', async () => {
+    it('stops tasks still running or queued at the shutdown timeout', async () => {
       const pool = await createPool({ threads: 1, shutdownTimeoutMs: 100 });
       const running = holdTask(pool);
       await running.latch.started();
-      const outcome = expect(running.result).rejects.toBeInstanceOf(PoolClosedError);
+      const queued = [pool.run(add, { a: 1, b: 1 }), pool.run(add, { a: 2, b: 2 })];
+      const outcomes = [running.result, ...queued].map((p) =>
+        expect(p).rejects.toBeInstanceOf(PoolClosedError),
+      );
       await moduleRef!.close();
       moduleRef = undefined;
-      await outcome;
+      await Promise.all(outcomes);
+      expect(pool.stats()).toMatchObject({ running: 0, queueSize: 0 });
     });
   });
 });

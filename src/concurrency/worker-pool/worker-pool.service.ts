@@ -68,6 +68,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   private readonly runTime = new LatencyHistogram();
   private piscina?: Piscina;
   private accepting = true;
+  private shutdownDeadline?: number;
   private readonly counters = {
     completed: 0,
     failed: 0,
@@ -127,17 +128,25 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     input: Input,
     options: RunOptions = {},
   ): Promise<Output> {
+    this.assertAvailable(task);
+    const result = this.runAdmitted(task, input, options);
+    this.inflight.add(result);
+    const forget = () => this.inflight.delete(result);
+    result.then(forget, forget);
+    return result;
+  }
+
+  /**
+   * Throws what `run(task, …)` would throw at once if called now (`TaskQueueFullError`,
+   * `PoolClosedError`). Lets a caller refuse a request before reading a large input for it.
+   */
+  assertAvailable(task: Pick<Task<never, unknown>, 'kind'>): void {
     try {
       this.admit(task);
     } catch (error) {
       this.counters.rejected++;
       throw error;
     }
-    const result = this.runAdmitted(task, input, options);
-    this.inflight.add(result);
-    const forget = () => this.inflight.delete(result);
-    result.then(forget, forget);
-    return result;
   }
 
   /** True while the pool takes work and has at least one live thread. */
@@ -174,24 +183,28 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     };
   }
 
-  /** Shutdown begins: refuse new work from here on. */
+  /**
+   * Shutdown begins: refuse new work from here on. The `shutdownTimeoutMs` budget starts
+   * now, not when Nest reaches `onApplicationShutdown` after closing the HTTP server.
+   */
   beforeApplicationShutdown(): void {
     this.accepting = false;
+    this.shutdownDeadline ??= Date.now() + this.options.shutdownTimeoutMs;
   }
 
   /** Lets accepted work finish within `shutdownTimeoutMs`, then stops every thread. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.piscina) return;
-    this.accepting = false;
+    this.beforeApplicationShutdown();
     if (this.inflight.size + this.working.size > 0) {
-      const { shutdownTimeoutMs } = this.options;
-      this.logger.log(
-        `Shutdown: waiting up to ${shutdownTimeoutMs} ms for ${this.inflight.size} tasks`,
-      );
-      if (!(await this.drain(Date.now() + shutdownTimeoutMs))) {
-        this.logger.warn('Shutdown: tasks still running at the timeout are stopped');
+      this.logger.log(`Shutdown: waiting for ${this.inflight.size} tasks`);
+      if (!(await this.drain(this.shutdownDeadline!))) {
+        this.logger.warn('Shutdown: tasks still queued or running at the timeout are stopped');
       }
     }
+    // Whatever still waits for a slot will never get one.
+    this.threadLane.rejectAll(new PoolClosedError());
+    this.inlineLane.rejectAll(new PoolClosedError());
     const piscina = this.piscina;
     this.piscina = undefined;
     await piscina.destroy();
@@ -272,15 +285,22 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     const release = await this.laneOf(task).acquire(signal);
     const startedAt = performance.now();
     this.waitTime.record(startedAt - queuedAt);
-    const work =
-      task.kind === 'thread'
-        ? (this.piscina!.run(input, {
-            filename: task.filename,
-            name: task.name,
-            signal,
-            transferList: options.transferList as Transferable[] | undefined,
-          }) as Promise<Output>)
-        : task.run(input, { signal, deadline });
+    const piscina = this.piscina;
+    // A promise executor turns a synchronous throw of an in-process task into a rejection,
+    // so the slot below is released on every path.
+    const work = new Promise<Output>((resolve) => {
+      if (!piscina) throw new PoolClosedError();
+      resolve(
+        task.kind === 'thread'
+          ? (piscina.run(input, {
+              filename: task.filename,
+              name: task.name,
+              signal,
+              transferList: options.transferList as Transferable[] | undefined,
+            }) as Promise<Output>)
+          : task.run(input, { signal, deadline }),
+      );
+    });
     const done = work
       .finally(() => {
         this.runTime.record(performance.now() - startedAt);

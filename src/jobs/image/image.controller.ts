@@ -12,6 +12,7 @@ import {
 import type { Request, Response } from 'express';
 import { imageConfig, type ImageConfig } from '../../config';
 import { optionalEnumParam, optionalIntParam, rejectUnknownParams } from '../../common/http/query';
+import { ByteBudget } from '../../common/http/byte-budget';
 import { readUpload } from '../../common/http/read-body';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import { ImageService } from './image.service';
@@ -21,10 +22,14 @@ const PARAMS = ['width', 'height', 'fit', 'format', 'quality'] as const;
 
 @Controller('images')
 export class ImageController {
+  private readonly buffered: ByteBudget;
+
   constructor(
     private readonly images: ImageService,
     @Inject(imageConfig.KEY) private readonly config: ImageConfig,
-  ) {}
+  ) {
+    this.buffered = new ByteBudget(config.maxBufferedBytes);
+  }
 
   /** `POST /images/resize?width=&height=&fit=&format=&quality=` with a raw image or multipart `file`. */
   @Post('resize')
@@ -36,10 +41,16 @@ export class ImageController {
     @RequestSignal() signal: AbortSignal,
   ): Promise<StreamableFile> {
     const params = this.parseParams(query);
+    // Refuse before reading: a full queue or memory budget is known before the upload is.
+    this.images.assertAvailable();
+    const limit = this.config.maxInputBytes;
+    const declared = Number(request.headers['content-length']);
+    this.buffered.reserve(declared > 0 && declared < limit ? declared : limit, response);
     const data = await readUpload(request, {
-      limit: this.config.maxInputBytes,
+      limit,
       field: 'file',
       accept: (type) => type.startsWith('image/') || type === 'application/octet-stream',
+      acceptName: 'image/*',
     });
     if (data.length === 0) throw new BadRequestException('The request has no image');
     const image = await this.images.resize(data, params, signal);

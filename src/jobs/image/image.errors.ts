@@ -3,14 +3,22 @@ export class UnsupportedImageError extends Error {
   override readonly name = 'UnsupportedImageError';
 }
 
-/** The image's pixel count is over the limit (read from its header, before decoding). */
+/**
+ * The input image (read from its header, before decoding) or the requested output has
+ * more pixels than allowed.
+ */
 export class ImageTooLargeError extends Error {
   override readonly name = 'ImageTooLargeError';
 
   constructor(
+    readonly side: 'input' | 'output',
     readonly pixels: number,
     readonly maxPixels: number,
   ) {
-    super(`The image has ${pixels} pixels, over the limit of ${maxPixels}`);
+    super(
+      side === 'input'
+        ? `The image has ${pixels} pixels, over the limit of ${maxPixels}`
+        : `The output would have ${pixels} pixels, over the limit of ${maxPixels}`,
+    );
   }
 }

@@ -5,6 +5,7 @@ import {
   IMAGE_FORMATS,
   type ResizedImage,
   type ResizeInput,
+  type ResizeParams,
 } from './image.types';
 import { sharp } from './sharp';
 
@@ -17,17 +18,34 @@ function outputFormat(requested: ImageFormat | undefined, input: string | undefi
     : 'png';
 }
 
+/** The size sharp's `resize` will produce for an input of `width` × `height`. */
+export function outputSize(
+  width: number,
+  height: number,
+  params: Pick<ResizeParams, 'width' | 'height' | 'fit'>,
+): { width: number; height: number } {
+  const { width: w, height: h, fit } = params;
+  if (w && h && fit !== 'inside' && fit !== 'outside') return { width: w, height: h };
+  const scales = [w && w / width, h && h / height].filter((x): x is number => !!x);
+  const scale = fit === 'outside' ? Math.max(...scales) : Math.min(...scales);
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+  };
+}
+
 /**
- * Resizes one image with sharp. The header is read first and the pixel count checked,
- * so a decompression bomb is refused before any of it is decoded. The deadline goes to
+ * Resizes one image with sharp. The header is read first and the input and output pixel
+ * counts checked, so a decompression bomb, or a tiny image asked to become a huge one, is
+ * refused before any pixel is decoded. The deadline goes to
  * sharp's own `timeout`: a running libvips operation must end by itself, never be killed
  * (sharp issue #2263).
  */
 export async function resizeImage(
-  { data, params, maxInputPixels }: ResizeInput,
+  { data, params, maxInputPixels, maxOutputPixels }: ResizeInput,
   { signal, deadline }: InlineTaskContext,
 ): Promise<ResizedImage> {
-  let metadata: { width?: number; height?: number; pages?: number; format?: string };
+  let metadata: { width?: number; height?: number; orientation?: number; format?: string };
   try {
     // Header only: no pixel is decoded here, so sharp's own pixel limit is not needed yet,
     // and leaving it off lets the check below report the real size against ours.
@@ -38,8 +56,17 @@ export async function resizeImage(
   if (!metadata.width || !metadata.height) {
     throw new UnsupportedImageError('The image has no dimensions');
   }
-  const pixels = metadata.width * metadata.height * (metadata.pages ?? 1);
-  if (pixels > maxInputPixels) throw new ImageTooLargeError(pixels, maxInputPixels);
+  // Only the first page or frame is decoded, so that is what counts.
+  const pixels = metadata.width * metadata.height;
+  if (pixels > maxInputPixels) throw new ImageTooLargeError('input', pixels, maxInputPixels);
+  // EXIF orientations 5-8 are quarter turns: rotate() below swaps width and height.
+  const turned = (metadata.orientation ?? 1) >= 5;
+  const out = turned
+    ? outputSize(metadata.height, metadata.width, params)
+    : outputSize(metadata.width, metadata.height, params);
+  if (out.width * out.height > maxOutputPixels) {
+    throw new ImageTooLargeError('output', out.width * out.height, maxOutputPixels);
+  }
   signal.throwIfAborted();
 
   const format = outputFormat(params.format, metadata.format);

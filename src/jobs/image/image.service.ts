@@ -24,11 +24,17 @@ export class ImageService {
     @Inject(imageConfig.KEY) private readonly config: ImageConfig,
   ) {}
 
+  /** Refuses at once (503) when the pool could not take a resize now, before any upload is read. */
+  assertAvailable(): void {
+    this.pool.assertAvailable(resizeImageTask);
+  }
+
   async resize(data: Buffer, params: ResizeParams, signal: AbortSignal): Promise<ResizedImage> {
+    const { maxInputPixels, maxOutputPixels } = this.config;
     try {
       return await this.pool.run(
         resizeImageTask,
-        { data, params, maxInputPixels: this.config.maxInputPixels },
+        { data, params, maxInputPixels, maxOutputPixels },
         { signal },
       );
     } catch (error) {

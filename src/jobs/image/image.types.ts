@@ -24,6 +24,7 @@ export interface ResizeInput {
   data: Buffer;
   params: ResizeParams;
   maxInputPixels: number;
+  maxOutputPixels: number;
 }
 
 export interface ResizedImage {

@@ -17,8 +17,9 @@ const MAX_CELL_CHARS = 20_000;
 const EPSILON = 0.5;
 
 // pdfkit splits a word wider than a line by re-measuring the rest of it for every line, which
-// is quadratic: break runs of non-space characters longer than any line could be.
-const LONG_WORD = /\S{1000}(?=\S)/g;
+// is quadratic in the word's length: break runs of non-space characters into short pieces.
+// 40 characters is wider than a table column of a 20-column table, so the cost stays linear.
+const LONG_WORD = /\S{40}(?=\S)/g;
 // The built-in Helvetica only has WinAnsi glyphs: pdfkit would write anything else as junk.
 const NOT_WIN_ANSI =
   /[^\n\x20-\x7e\xa0-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]/gu;

@@ -1,0 +1,32 @@
+import { ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+
+/**
+ * Bounds the bytes held in memory for requests at once (uploads being read, queued and
+ * processed). The queue limit bounds tasks, not their inputs: without this, many
+ * concurrent 20 MiB uploads would all be buffered before any of them met the queue.
+ */
+export class ByteBudget {
+  private held = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly retryAfterSeconds = 1,
+  ) {}
+
+  get used(): number {
+    return this.held;
+  }
+
+  /** Holds `bytes` until `response` closes, or refuses with 503 + Retry-After. */
+  reserve(bytes: number, response: Response): void {
+    if (this.held + bytes > this.capacity) {
+      response.setHeader('Retry-After', String(this.retryAfterSeconds));
+      throw new ServiceUnavailableException(
+        'Too many uploads are being processed at once; try again shortly',
+      );
+    }
+    this.held += bytes;
+    response.once('close', () => (this.held -= bytes));
+  }
+}
