@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { LatencyHistogram } from '../latency-histogram';
-import { FifoLane } from './fifo-lane';
+import { FifoLane } from '../fifo-lane';
 import {
   PoolClosedError,
   TaskAbortedError,

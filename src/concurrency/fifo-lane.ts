@@ -1,5 +1,6 @@
 /**
- * A FIFO semaphore: WorkerPool's admission for each lane. WorkerPool keeps its own queue
+ * A FIFO semaphore: the admission of each WorkerPool lane and of ChildProcessRunner.
+ * WorkerPool keeps its own queue
  * in front of piscina rather than using piscina's: piscina 5 puts a task with an abort
  * signal that it cannot dispatch at the head of its skip queue, so with signals on every
  * task (deadlines) its order is last-in first-out even with `stricterFIFO`.
