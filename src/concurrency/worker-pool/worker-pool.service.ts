@@ -97,7 +97,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       recordTiming: true,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
       execArgv: RUNNING_FROM_SOURCES
-        ? ['--require', join(__dirname, 'typescript-thread-hook.cjs')]
+        ? ['--require', join(__dirname, '..', 'typescript-hook.cjs')]
         : undefined,
     });
     piscina.on('workerCreate', (worker: PiscinaWorkerInfo) => this.workers.set(worker.id, worker));

@@ -1,9 +1,10 @@
 'use strict';
 /**
- * Lets a pool thread load `*.worker.ts` files when the app runs from its TypeScript
- * sources (under jest). ts-jest transforms only the test process, never worker threads
- * (piscina issue #153), so WorkerPool preloads this file in each thread with `--require`.
- * From `dist/` every task is plain JavaScript and this hook is never loaded.
+ * Lets a pool thread or a helper process load `.ts` files when the app runs from its
+ * TypeScript sources (under jest). ts-jest transforms only the test process, never worker
+ * threads (piscina issue #153) nor other processes, so WorkerPool and the spawn host
+ * preload this file with `--require`. From `dist/` everything is plain JavaScript and this
+ * hook is never loaded.
  *
  * sucrase, not the TypeScript compiler: loading `typescript` costs a thread tens of MiB of
  * heap, enough to kill threads that run under a small `resourceLimits` cap.

@@ -1,0 +1,56 @@
+/**
+ * The spawn host: a small helper process that starts commands for the service, so that
+ * fork() copies this process's few megabytes, not the service's heap, and blocks this
+ * event loop, not the service's. It hands each child's stdio pipes to the service over IPC
+ * (the service reads and writes them directly) and reports exits.
+ *
+ * Protocol (advanced serialization):
+ *   service → host  { type: 'spawn', id, file, args, cwd, env }
+ *   host → service  { type: 'stdin' | 'stdout' | 'stderr', id, pid } + the pipe as handle
+ *                   { type: 'error', id, code, message }   the process could not start
+ *                   { type: 'exit', id, code, signal }
+ */
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { HostMessage, ServiceMessage } from './spawn-host.protocol';
+
+function send(message: HostMessage, handle?: Socket): void {
+  process.send!(message, handle);
+}
+
+process.on('message', (message: ServiceMessage) => {
+  if (message.type !== 'spawn') return;
+  const { id, file, args, cwd, env } = message;
+  const child = spawn(file, args, {
+    cwd,
+    env,
+    shell: false,
+    detached: true, // its own process group, so the service can kill the whole group
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      send({ type: 'error', id, code: error.code, message: error.message }),
+    );
+    return;
+  }
+  const pipes = [...child.stdio] as Socket[];
+  // These pipes are the service's: not a byte may be read here, nor a pipe closed. A new
+  // socket starts reading at once (net.Socket calls read(0)): stop it before libuv polls.
+  // Node drains a child's unread stdio when it exits: hide the pipes from that…
+  for (const pipe of [pipes[1], pipes[2]]) {
+    (pipe as unknown as { _handle?: { readStop(): void } })._handle?.readStop();
+  }
+  child.stdio.fill(null as never);
+  // …and Node destroys a child's stdin when it exits, sent or not.
+  (child as { stdin: unknown }).stdin = null;
+  // Sent handles are closed here once delivered: the service holds the only copies.
+  send({ type: 'stdin', id, pid }, pipes[0]);
+  send({ type: 'stdout', id, pid }, pipes[1]);
+  send({ type: 'stderr', id, pid }, pipes[2]);
+  child.once('exit', (code, signal) => send({ type: 'exit', id, code, signal }));
+});
+
+// The service went away: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
