@@ -42,7 +42,7 @@ process.on('message', (message: ServiceMessage) => {
   for (const pipe of [pipes[1], pipes[2]]) {
     (pipe as unknown as { _handle?: { readStop(): void } })._handle?.readStop();
   }
-  child.stdio.fill(null as never);
+  child.stdio.fill(null);
   // …and Node destroys a child's stdin when it exits, sent or not.
   (child as { stdin: unknown }).stdin = null;
   // Sent handles are closed here once delivered: the service holds the only copies.
