@@ -9,6 +9,7 @@
  * timed-out sharp call still counts against the limit while libuv finishes it.
  */
 interface Waiter {
+  /** Called with the slot taken, synchronously from the release that freed it. */
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -29,6 +30,41 @@ export class FifoLane {
 
   get hasFreeSlot(): boolean {
     return this.active < this.concurrency;
+  }
+
+  /**
+   * Calls `onSlot` with a release function once a slot is free, in arrival order:
+   * at once if one is free now, otherwise synchronously from the release that frees it,
+   * so the next task starts without waiting for a promise job. If `signal` aborts first,
+   * the waiter leaves the queue and `onAbort` gets the reason.
+   */
+  enter(
+    signal: AbortSignal,
+    onSlot: (release: () => void) => void,
+    onAbort: (reason: Error) => void,
+  ): void {
+    if (signal.aborted) return onAbort(signal.reason as Error);
+    if (this.active < this.concurrency && this.waiters.size === 0) {
+      this.active++;
+      return onSlot(this.releaser());
+    }
+    const waiter: Waiter = {
+      resolve: () => {
+        signal.removeEventListener('abort', abort);
+        this.active++;
+        onSlot(this.releaser());
+      },
+      reject: (error) => {
+        signal.removeEventListener('abort', abort);
+        onAbort(error);
+      },
+    };
+    const abort = () => {
+      this.waiters.delete(waiter);
+      onAbort(signal.reason as Error);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    this.waiters.add(waiter);
   }
 
   /** Waits for a slot in arrival order; leaves the queue and rejects if `signal` aborts first. */

@@ -48,6 +48,7 @@ describe('workerPoolConfig', () => {
       WORKER_TASK_TIMEOUT_MS: '1000',
       WORKER_INLINE_CONCURRENCY: '4',
       WORKER_MAX_HEAP_MB: '64',
+      WORKER_POOL_NICE: '0',
       SHUTDOWN_TIMEOUT_MS: '2000',
     });
     expect(workerPoolConfig()).toEqual({
@@ -56,6 +57,7 @@ describe('workerPoolConfig', () => {
       taskTimeoutMs: 1000,
       inlineConcurrency: 4,
       maxHeapMb: 64,
+      niceIncrement: 0,
       shutdownTimeoutMs: 2000,
     });
   });

@@ -12,6 +12,8 @@ export interface WorkerPoolConfig {
   inlineConcurrency: number;
   /** Old-generation heap cap of one thread, in MiB. `WORKER_MAX_HEAP_MB`, default 512. */
   maxHeapMb: number;
+  /** Niceness added to pool threads so the event loop runs first. `WORKER_POOL_NICE`, default 10. */
+  niceIncrement: number;
   /** How long shutdown lets running tasks finish. `SHUTDOWN_TIMEOUT_MS`, default 10 s. */
   shutdownTimeoutMs: number;
 }
@@ -32,6 +34,7 @@ export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig =>
       max: 256,
     }),
     maxHeapMb: envInt(process.env, 'WORKER_MAX_HEAP_MB', { default: 512, min: 16, max: 65_536 }),
+    niceIncrement: envInt(process.env, 'WORKER_POOL_NICE', { default: 10, min: 0, max: 19 }),
     shutdownTimeoutMs: envInt(process.env, 'SHUTDOWN_TIMEOUT_MS', {
       default: 10_000,
       min: 0,

@@ -19,7 +19,13 @@ export class InProcessSpawner implements Spawner {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    return { pid: child.pid!, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited };
+    return {
+      pid: child.pid!,
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited,
+    };
   }
 
   close(): Promise<void> {

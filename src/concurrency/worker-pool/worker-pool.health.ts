@@ -22,7 +22,7 @@ export class WorkerPoolHealthIndicator {
       threadRestarts: stats.threadRestarts,
     };
     if (!stats.accepting) return indicator.down({ ...summary, reason: 'shutting down' });
-    if (!this.pool.isReady()) return indicator.down({ ...summary, reason: 'no live thread' });
+    if (!this.pool.isReady()) return indicator.down({ ...summary, reason: 'not started' });
     if (stats.maxQueue > 0 && stats.queueSize >= stats.maxQueue) {
       return indicator.down({ ...summary, reason: 'queue full' });
     }

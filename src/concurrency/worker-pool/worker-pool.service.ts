@@ -60,8 +60,6 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   private readonly threadLane: FifoLane;
   private readonly inlineLane: FifoLane;
   private readonly workers = new Map<number, PiscinaWorkerInfo>();
-  /** Accepted tasks not yet settled for their callers. */
-  private readonly inflight = new Set<Promise<unknown>>();
   /** Work started and not yet finished: may outlive its caller after a timeout or abort. */
   private readonly working = new Set<Promise<unknown>>();
   private readonly waitTime = new LatencyHistogram();
@@ -96,6 +94,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       stricterFIFO: true,
       recordTiming: true,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+      niceIncrement: this.options.niceIncrement,
       execArgv: RUNNING_FROM_SOURCES
         ? ['--require', join(__dirname, '..', 'typescript-hook.cjs')]
         : undefined,
@@ -129,11 +128,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     options: RunOptions = {},
   ): Promise<Output> {
     this.assertAvailable(task);
-    const result = this.runAdmitted(task, input, options);
-    this.inflight.add(result);
-    const forget = () => this.inflight.delete(result);
-    result.then(forget, forget);
-    return result;
+    return this.runAdmitted(task, input, options);
   }
 
   /**
@@ -149,9 +144,13 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     }
   }
 
-  /** True while the pool takes work and has at least one live thread. */
+  /**
+   * True while the pool takes work. A thread being replaced (after a crash, or after it was
+   * stopped for a timeout or a cancelled request) does not make the pool unready: it keeps
+   * queueing, and piscina starts the replacement at once.
+   */
   isReady(): boolean {
-    return this.accepting && this.piscina !== undefined && this.aliveThreads() > 0;
+    return this.accepting && this.piscina !== undefined;
   }
 
   stats(): WorkerPoolStats {
@@ -196,8 +195,8 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   async onApplicationShutdown(): Promise<void> {
     if (!this.piscina) return;
     this.beforeApplicationShutdown();
-    if (this.inflight.size + this.working.size > 0) {
-      this.logger.log(`Shutdown: waiting for ${this.inflight.size} tasks`);
+    if (this.pending() > 0) {
+      this.logger.log(`Shutdown: waiting for ${this.pending()} tasks`);
       if (!(await this.drain(this.shutdownDeadline!))) {
         this.logger.warn('Shutdown: tasks still queued or running at the timeout are stopped');
       }
@@ -211,6 +210,11 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     this.workers.clear();
   }
 
+  /** Tasks accepted and not yet finished: queued, or running (maybe past their caller). */
+  private pending(): number {
+    return this.threadLane.queued + this.inlineLane.queued + this.working.size;
+  }
+
   /** Waits until accepted and running work is done (queued tasks start as others end), or the deadline. */
   private async drain(deadline: number): Promise<boolean> {
     const timer = new AbortController();
@@ -218,8 +222,12 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       signal: timer.signal,
     }).catch(() => false);
     try {
-      while (this.inflight.size + this.working.size > 0) {
-        const settled = Promise.allSettled([...this.inflight, ...this.working]).then(() => true);
+      while (this.pending() > 0) {
+        // Queued tasks start as running ones end, so each round waits on what runs now.
+        const settled =
+          this.working.size > 0
+            ? Promise.allSettled([...this.working]).then(() => true)
+            : new Promise<boolean>((resolve) => setImmediate(resolve, true)); // a slot is being taken
         if (!(await Promise.race([settled, expired]))) return false;
       }
       return true;
@@ -274,7 +282,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     }
   }
 
-  private async execute<Input, Output>(
+  private execute<Input, Output>(
     task: Task<Input, Output>,
     input: Input,
     signal: AbortSignal,
@@ -282,37 +290,52 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     options: RunOptions,
   ): Promise<Output> {
     const queuedAt = performance.now();
-    const release = await this.laneOf(task).acquire(signal);
-    const startedAt = performance.now();
-    this.waitTime.record(startedAt - queuedAt);
-    const piscina = this.piscina;
-    // A promise executor turns a synchronous throw of an in-process task into a rejection,
-    // so the slot below is released on every path.
-    const work = new Promise<Output>((resolve) => {
-      if (!piscina) throw new PoolClosedError();
-      resolve(
-        task.kind === 'thread'
-          ? (piscina.run(input, {
-              filename: task.filename,
-              name: task.name,
-              signal,
-              transferList: options.transferList as Transferable[] | undefined,
-            }) as Promise<Output>)
-          : task.run(input, { signal, deadline }),
-      );
+    return new Promise<Output>((resolve, reject) => {
+      const start = (release: () => void) => {
+        const startedAt = performance.now();
+        this.waitTime.record(startedAt - queuedAt);
+        const work = this.startWork(task, input, signal, deadline, options);
+        const settle = () => {
+          this.runTime.record(performance.now() - startedAt);
+          this.working.delete(done);
+          release();
+        };
+        const done: Promise<void> = work.then(settle, settle);
+        this.working.add(done);
+        // piscina rejects a thread task as soon as its signal aborts. An in-process task
+        // may run on: its caller learns of the timeout or abort at once, while the slot
+        // stays held until the work settles.
+        const outcome = task.kind === 'thread' ? work : Promise.race([work, rejectOnAbort(signal)]);
+        outcome.then((output) => {
+          // finished, but past its deadline or cancelled
+          if (signal.aborted) reject(signal.reason as Error);
+          else resolve(output);
+        }, reject);
+      };
+      this.laneOf(task).enter(signal, start, reject);
     });
-    const done = work
-      .finally(() => {
-        this.runTime.record(performance.now() - startedAt);
-        this.working.delete(done);
-        release();
-      })
-      .catch(() => undefined);
-    this.working.add(done);
-    // The caller learns of a timeout or abort at once; the slot stays held until `work` settles.
-    const output = await Promise.race([work, rejectOnAbort(signal)]);
-    if (signal.aborted) throw signal.reason; // finished, but past its deadline or cancelled
-    return output;
+  }
+
+  /** Starts the work itself; a synchronous throw becomes a rejection, so slots are always released. */
+  private startWork<Input, Output>(
+    task: Task<Input, Output>,
+    input: Input,
+    signal: AbortSignal,
+    deadline: number,
+    options: RunOptions,
+  ): Promise<Output> {
+    try {
+      if (!this.piscina) throw new PoolClosedError();
+      if (task.kind === 'inline') return task.run(input, { signal, deadline });
+      return this.piscina.run(input, {
+        filename: task.filename,
+        name: task.name,
+        signal,
+        transferList: options.transferList as Transferable[] | undefined,
+      }) as Promise<Output>;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private classify(
@@ -332,12 +355,6 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       return new WorkerCrashedError(task.name, error);
     }
     return error;
-  }
-
-  private aliveThreads(): number {
-    let alive = 0;
-    for (const w of this.workers.values()) if (!w.destroyed && !w.terminating) alive++;
-    return alive;
   }
 }
 

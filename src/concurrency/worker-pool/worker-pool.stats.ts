@@ -13,7 +13,7 @@ export interface WorkerPoolStats {
   /** False once shutdown began. */
   accepting: boolean;
   threads: ThreadStats[];
-  /** Threads started to replace one that died. */
+  /** Threads started to replace one that died or was stopped (timeout, cancelled task). */
   threadRestarts: number;
   /** Tasks waiting for a thread or an in-process slot. */
   queueSize: number;
