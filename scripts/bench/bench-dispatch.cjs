@@ -1,0 +1,148 @@
+'use strict';
+/**
+ * Section 2, dispatch cost: a trivial task through WorkerPool.run versus raw piscina with
+ * the same fixed pool, in this process, closed loop with a fixed number of tasks in flight.
+ */
+const { join } = require('node:path');
+const { Piscina } = require('piscina');
+const { fmt, heading, interleave, median, pairedRatio, table, verdict } = require('./lib.cjs');
+
+const THREADS = 2;
+const IN_FLIGHT = 64;
+const GOAL = 1 / 1.15;
+const ADD_WORKER = join(__dirname, 'fixtures', 'add.worker.cjs');
+
+/**
+ * Runs `count` tasks with IN_FLIGHT of them outstanding. Returns tasks/s and the CPU time
+ * per task of the whole process (main and pool threads), which depends less than wall time
+ * on how the shared cores were scheduled during the round.
+ */
+async function closedLoop(run, count) {
+  let issued = 0;
+  let sum = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const loop = async () => {
+    while (issued < count) {
+      const result = await run(issued++);
+      sum += result; // not `sum += await …`: that reads `sum` before the await
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, loop));
+  const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpuBefore);
+  const expected = (count * (count - 1)) / 2 + count; // Σ (i + 1)
+  if (sum !== expected) throw new Error(`wrong results: sum ${sum}, expected ${expected}`);
+  return { perSecond: count / seconds, cpuUs: (user + system) / count };
+}
+
+function rawPiscina() {
+  return new Piscina({
+    filename: ADD_WORKER,
+    minThreads: THREADS,
+    maxThreads: THREADS,
+    idleTimeout: Infinity,
+    stricterFIFO: true,
+  });
+}
+
+async function benchDispatch({ tasks, rounds }) {
+  heading('2. Dispatch cost: trivial task, WorkerPool.run vs raw piscina');
+  const { Logger } = require('@nestjs/common');
+  Logger.overrideLogger(['error', 'warn']); // no "pool started" lines in the tables
+  const { WorkerPool, defineThreadTask } = require('../../dist/concurrency/worker-pool/index.js');
+  const addTask = defineThreadTask()(ADD_WORKER, 'add');
+  const pool = new WorkerPool({
+    threads: THREADS,
+    maxQueue: 100_000,
+    taskTimeoutMs: 30_000,
+    inlineConcurrency: 1,
+    maxHeapMb: 512,
+    shutdownTimeoutMs: 1000,
+  });
+  pool.onModuleInit();
+  const raw = rawPiscina();
+  const rawSignal = rawPiscina();
+  const rawGated = rawPiscina();
+  // WorkerPool's own FIFO admission (dist/…/fifo-lane.js) in front of raw piscina: at most
+  // THREADS tasks inside piscina, as WorkerPool does, without signals or timers.
+  const { FifoLane } = require('../../dist/concurrency/worker-pool/fifo-lane.js');
+  const lane = new FifoLane(THREADS);
+  const variants = [
+    { name: 'WorkerPool.run', run: (i) => pool.run(addTask, { a: i, b: 1 }) },
+    { name: 'raw piscina', run: (i) => raw.run({ a: i, b: 1 }, { name: 'add' }) },
+    {
+      name: 'raw piscina + AbortSignal',
+      run: (i) =>
+        rawSignal.run({ a: i, b: 1 }, { name: 'add', signal: new AbortController().signal }),
+    },
+    {
+      name: `raw piscina behind WorkerPool's FifoLane (≤ ${THREADS} in piscina)`,
+      run: async (i) => {
+        const release = await lane.acquire(new AbortController().signal);
+        try {
+          return await rawGated.run({ a: i, b: 1 }, { name: 'add' });
+        } finally {
+          release();
+        }
+      },
+    },
+  ];
+  const roundCount = Math.max(7, rounds); // rounds are short: more of them
+  try {
+    for (const v of variants) await closedLoop(v.run, Math.min(tasks, 5000)); // warm-up, JIT
+    const results = await interleave(variants, roundCount, (v) => closedLoop(v.run, tasks));
+    console.log(
+      `${THREADS} threads each, ${IN_FLIGHT} tasks in flight, ${fmt.num(tasks)} tasks per round, ` +
+        `${roundCount} interleaved rounds (in this process), medians.\n`,
+    );
+    const rates = (v) => results.get(v).map((r) => r.perSecond);
+    const cpu = (v) => results.get(v).map((r) => r.cpuUs);
+    const [pool_, raw_, signal_] = variants;
+    table(
+      [
+        'variant',
+        'tasks/s (median)',
+        'vs raw piscina (paired)',
+        'CPU µs per task',
+        'CPU vs raw (paired)',
+        'rounds (tasks/s)',
+      ],
+      variants.map((v) => [
+        v.name,
+        fmt.num(median(rates(v))),
+        fmt.ratio(pairedRatio(rates(v), rates(raw_))),
+        fmt.num(median(cpu(v)), 1),
+        fmt.ratio(pairedRatio(cpu(v), cpu(raw_))),
+        rates(v)
+          .map((r) => fmt.num(r))
+          .join(', '),
+      ]),
+    );
+    const ratio = pairedRatio(rates(pool_), rates(raw_));
+    console.log(
+      `\nWorkerPool.run/raw piscina: ${fmt.ratio(ratio)} tasks/s (median of per-round ratios; ` +
+        `ratio of medians ${fmt.ratio(median(rates(pool_)) / median(rates(raw_)))}), ` +
+        `${fmt.ratio(pairedRatio(cpu(pool_), cpu(raw_)))} CPU per task. Against raw piscina + AbortSignal: ` +
+        `${fmt.ratio(pairedRatio(rates(pool_), rates(signal_)))} tasks/s. WorkerPool gives every task an ` +
+        `AbortSignal, a deadline timer and its FIFO admission (at most ${THREADS} tasks inside piscina at a time).`,
+    );
+    return {
+      verdicts: [
+        verdict('dispatch WorkerPool/raw piscina tasks/s', ratio, GOAL, {
+          goalText: '≥ 0.87× (1/1.15)',
+        }),
+      ],
+      raw: Object.fromEntries(variants.map((v) => [v.name, results.get(v)])),
+    };
+  } finally {
+    await Promise.all([
+      pool.onApplicationShutdown(),
+      raw.destroy(),
+      rawSignal.destroy(),
+      rawGated.destroy(),
+    ]);
+  }
+}
+
+module.exports = { benchDispatch };

@@ -1,0 +1,212 @@
+'use strict';
+/**
+ * Section 3b, image throughput: POST /images/resize through the service versus the service's
+ * resizeImage in-line in a process of its own; and the placement decision behind it:
+ * the same resize in-line (sharp on libuv's pool) versus on a piscina thread pool.
+ */
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const {
+  compareRates,
+  cpuCells,
+  describeComparison,
+  fmt,
+  heading,
+  interleave,
+  median,
+  table,
+  verdict,
+} = require('./lib.cjs');
+const { measureLoad } = require('./load.cjs');
+const { photoLikeJpeg } = require('./payloads.cjs');
+const { UV_THREADPOOL_SIZE, ownCpuSeconds, startRunner, startServer } = require('./processes.cjs');
+
+const ROOT = join(__dirname, '..', '..');
+const CONCURRENCY = 2;
+const SERVICE_CONNECTIONS = 4 * CONCURRENCY;
+const THREADS = 2;
+const GOAL = 0.9;
+const QUERY = 'width=300&format=jpeg';
+/** What the controller makes of QUERY. */
+const PARAMS = { width: 300, height: undefined, fit: 'cover', format: 'jpeg', quality: undefined };
+
+let jpeg;
+
+/** The test JPEG, made once per bench run with the service's sharp and kept in a temp dir. */
+async function testJpeg() {
+  if (!jpeg) {
+    const { sharp } = require('../../dist/jobs/image/sharp.js');
+    const data = await photoLikeJpeg(sharp);
+    const { width, height } = await sharp(data).metadata();
+    const dir = mkdtempSync(join(tmpdir(), 'bench-image-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'input.jpg');
+    writeFileSync(path, data);
+    jpeg = { data, path, width, height, sharpConcurrency: sharp.concurrency() };
+  }
+  return jpeg;
+}
+
+function describe(image) {
+  return (
+    `Input: ${image.width}×${image.height} JPEG (${((image.width * image.height) / 1e6).toFixed(1)} MP, ` +
+    `${fmt.num(image.data.length / 1024)} KiB) → ?${QUERY}. sharp.concurrency() = ${image.sharpConcurrency} ` +
+    `(bench process; the children load the same sharp with the same environment), UV_THREADPOOL_SIZE = ` +
+    `${UV_THREADPOOL_SIZE} in every child.`
+  );
+}
+
+const runnerRound = (runner) => (seconds) => runner.request({ type: 'round', seconds });
+
+function printRounds(variants, results, extra = []) {
+  table(
+    [
+      'variant',
+      'resizes/s (median)',
+      'rounds',
+      'non-2xx+errors',
+      'CPU cores used',
+      'CPU ms per resize',
+      ...extra.map((e) => e.title),
+    ],
+    variants.map((v) => [
+      v.name,
+      fmt.num(median(results.get(v).map((r) => r.perSecond)), 1),
+      results
+        .get(v)
+        .map((r) => fmt.num(r.perSecond, 1))
+        .join(', '),
+      fmt.num(results.get(v).reduce((n, r) => n + (r.other ?? 0) + (r.errors ?? 0), 0)),
+      ...cpuCells(results.get(v)),
+      ...extra.map((e) => e.cell(v, results.get(v))),
+    ]),
+  );
+}
+
+const strip = (results) =>
+  Object.fromEntries(
+    [...results].map(([v, list]) => [v.name, list.map(({ latencies: _, ...r }) => r)]),
+  );
+
+async function benchImage({ duration, rounds }) {
+  heading('3b. Image throughput: service vs direct in-line resizeImage');
+  const image = await testJpeg();
+  const stops = [];
+  try {
+    const server = await startServer('service', join(ROOT, 'dist', 'main.js'), {
+      WORKER_INLINE_CONCURRENCY: String(CONCURRENCY),
+      WORKER_POOL_MAX_QUEUE: '10000',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    stops.push(() => server.stop());
+    const url = `${server.url}/images/resize?${QUERY}`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/jpeg' },
+      body: image.data,
+    });
+    const out = Buffer.from(await response.arrayBuffer());
+    if (response.status !== 200 || response.headers.get('x-image-width') !== '300') {
+      throw new Error(`service: /images/resize gave ${response.status}: ${out.subarray(0, 200)}`);
+    }
+    const direct = await startRunner('direct image', {
+      mode: 'image-inline',
+      concurrency: CONCURRENCY,
+      imagePath: image.path,
+      params: PARAMS,
+    });
+    stops.push(() => direct.stop());
+    const load = {
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: image.data,
+      // Same thread count on both sides (WORKER_INLINE_CONCURRENCY = the direct loop's
+      // concurrency); more connections than slots, so that uploads and HTTP handling overlap
+      // with sharp's work instead of leaving libvips idle between requests.
+      connections: SERVICE_CONNECTIONS,
+    };
+    const variants = [
+      {
+        name: `service POST /images/resize (${SERVICE_CONNECTIONS} connections, ${CONCURRENCY} slots)`,
+        measure: (s) =>
+          measureLoad(load, s, 0.5, { server: server.cpuSeconds, 'load gen': ownCpuSeconds }),
+      },
+      {
+        name: `direct resizeImage in-line (${CONCURRENCY} in flight)`,
+        measure: runnerRound(direct),
+      },
+    ];
+    for (const v of variants) await v.measure(2); // warm-up
+    console.log(
+      `${describe(image)}\nOutput ${response.headers.get('x-image-width')}×${response.headers.get('x-image-height')}, ` +
+        `${fmt.num(out.length / 1024)} KiB. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
+        `${duration} s windows, ${rounds} interleaved rounds, medians.\n`,
+    );
+    const results = await interleave(variants, rounds, (v) => v.measure(duration));
+    printRounds(variants, results);
+    const comparison = compareRates(results.get(variants[0]), results.get(variants[1]));
+    console.log(
+      `\n${describeComparison('service/direct', comparison)} Peak RSS: service ` +
+        `${fmt.mib(server.memory().peakRss)}, direct ${fmt.mib(results.get(variants[1]).at(-1).peakRss)}.`,
+    );
+    return {
+      verdicts: [
+        verdict('image resizes/s service/direct', comparison.paired, GOAL, {
+          goalText: `≥ ${GOAL}×`,
+        }),
+      ],
+      raw: strip(results),
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}
+
+async function benchPlacement({ duration, rounds }) {
+  heading('3c. Image placement: sharp in-line (libuv pool) vs on a piscina thread pool');
+  const image = await testJpeg();
+  const common = { concurrency: CONCURRENCY, imagePath: image.path, params: PARAMS };
+  const runners = [];
+  try {
+    runners.push(await startRunner('in-line', { ...common, mode: 'image-inline' }));
+    runners.push(
+      await startRunner('thread', { ...common, mode: 'image-thread', threads: THREADS }),
+    );
+    const variants = [
+      { name: `in-line, main thread (${CONCURRENCY} in flight)`, measure: runnerRound(runners[0]) },
+      {
+        name: `piscina, ${THREADS} threads (${CONCURRENCY} in flight)`,
+        measure: runnerRound(runners[1]),
+      },
+    ];
+    for (const v of variants) await v.measure(2); // warm-up
+    console.log(
+      `${describe(image)}\nEach variant in its own process running the service's resizeImage ` +
+        `(thread side: scripts/bench/fixtures/resize.worker.cjs, sharp loaded on the main thread first). ` +
+        `${duration} s windows, ${rounds} interleaved rounds, medians.\n`,
+    );
+    const results = await interleave(variants, rounds, (v) => v.measure(duration));
+    printRounds(variants, results, [
+      { title: 'RSS after last round', cell: (_, list) => fmt.mib(list.at(-1).rss) },
+      { title: 'peak RSS', cell: (_, list) => fmt.mib(list.at(-1).peakRss) },
+    ]);
+    const comparison = compareRates(results.get(variants[1]), results.get(variants[0]));
+    const rss = results.get(variants[1]).at(-1).peakRss / results.get(variants[0]).at(-1).peakRss;
+    console.log(
+      `\n${describeComparison('thread/in-line', comparison)} Peak RSS ${fmt.ratio(rss)}.`,
+    );
+    return {
+      verdicts: [
+        verdict('image placement thread/in-line resizes/s', comparison.paired, undefined),
+        verdict('image placement thread/in-line peak RSS', rss, undefined),
+      ],
+      raw: strip(results),
+    };
+  } finally {
+    for (const runner of runners.reverse()) await runner.stop();
+  }
+}
+
+module.exports = { benchImage, benchPlacement };

@@ -1,0 +1,214 @@
+'use strict';
+/**
+ * Small helpers shared by the benchmark sections: flags, statistics, tables, verdicts.
+ */
+const { parseArgs } = require('node:util');
+
+const SECTIONS = ['health', 'dispatch', 'pdf', 'image', 'placement'];
+
+const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [--duration=SECONDS]
+                                 [--rounds=N] [--tasks=N] [--pool-threads=N] [--json=FILE]
+
+  --only      sections to run, comma-separated (default: all)
+  --duration  seconds of each measured window (default: 5)
+  --rounds    interleaved rounds per comparison; medians are reported (default: 3)
+  --tasks     tasks per round of the dispatch section (default: 20000)
+  --pool-threads
+              WORKER_POOL_THREADS of the service in the health section
+              (default: unset, i.e. the service's default of one per CPU)
+  --json      also write every round's raw figures to FILE`;
+
+/** Reads the command-line flags; exits with the usage on a bad one. */
+function readFlags(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        only: { type: 'string' },
+        duration: { type: 'string', default: '5' },
+        rounds: { type: 'string', default: '3' },
+        tasks: { type: 'string', default: '20000' },
+        'pool-threads': { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    fail(error.message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = values.only
+    ? values.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : SECTIONS;
+  const unknown = only.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) fail(`unknown section ${unknown.join(', ')}`);
+  return {
+    only,
+    duration: positive(values.duration, 'duration', 1, 600),
+    rounds: Math.round(positive(values.rounds, 'rounds', 1, 50)),
+    tasks: Math.round(positive(values.tasks, 'tasks', 100, 10_000_000)),
+    poolThreads:
+      values['pool-threads'] === undefined
+        ? undefined
+        : Math.round(positive(values['pool-threads'], 'pool-threads', 1, 256)),
+    json: values.json,
+  };
+}
+
+function positive(text, name, min, max) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    fail(`--${name} must be a number from ${min} to ${max}, not ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function fail(message) {
+  console.error(`bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Median of the per-round ratios a[i]/b[i]: interleaved rounds compared pairwise. */
+function pairedRatio(a, b) {
+  return median(a.map((value, i) => value / b[i]));
+}
+
+/** Nearest-rank percentile of unsorted samples. */
+function percentile(values, p) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/**
+ * Runs `measure(variant, round)` for every variant, round after round, alternating the
+ * order (A,B then B,A) so that a slow spell of the shared machine hits both sides.
+ * Returns each variant's list of results, in round order.
+ */
+async function interleave(variants, rounds, measure) {
+  const results = new Map(variants.map((v) => [v, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const variant of order) results.get(variant).push(await measure(variant, round));
+  }
+  return results;
+}
+
+const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms` : 'n/a');
+const num = (v, digits = 0) =>
+  Number.isFinite(v)
+    ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
+const ratio = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
+const mib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : 'n/a');
+
+/** Prints a Markdown table; columns whose cells look numeric are right-aligned. */
+function table(headers, rows) {
+  const cells = rows.map((row) => row.map(String));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const right = headers.map(
+    (_, i) => cells.length > 0 && cells.every((r) => /^[\d.,\s×~-]/.test(r[i])),
+  );
+  const pad = (text, i) => (right[i] ? text.padStart(widths[i]) : text.padEnd(widths[i]));
+  const line = (row) => `| ${row.map(pad).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  console.log([line(headers), rule, ...cells.map(line)].join('\n'));
+}
+
+function heading(text) {
+  console.log(`\n## ${text}\n`);
+}
+
+/**
+ * A goal check for the summary. `atMost: true` means the figure must not exceed `goal`;
+ * no `goal` makes an informational row. A MISS is reported, never turned into an exit code.
+ */
+function verdict(name, value, goal, { atMost = false, goalText } = {}) {
+  if (goal === undefined) return { name, value, goal: '(no goal)', verdict: 'info' };
+  const pass = Number.isFinite(value) && (atMost ? value <= goal : value >= goal);
+  return {
+    name,
+    value,
+    goal: goalText ?? `${atMost ? '≤' : '≥'} ${goal}`,
+    verdict: pass ? 'PASS' : 'MISS',
+  };
+}
+
+function printVerdicts(verdicts) {
+  table(
+    ['goal', 'measured', 'target', 'verdict'],
+    verdicts.map((v) => [v.name, ratio(v.value), v.goal, v.verdict]),
+  );
+}
+
+/**
+ * CPU columns for rounds that carry `cores` ({ name: cores used }) and `perSecond`:
+ * median cores per name, and median CPU milliseconds per operation (all names together).
+ */
+function cpuCells(rounds) {
+  const names = Object.keys(rounds[0]?.cores ?? {});
+  if (names.length === 0) return ['n/a', 'n/a'];
+  const total = (r) => names.reduce((sum, n) => sum + r.cores[n], 0);
+  const parts = names.map((n) => `${n} ${median(rounds.map((r) => r.cores[n])).toFixed(2)}`);
+  const cores = `${median(rounds.map(total)).toFixed(2)}${names.length > 1 ? ` (${parts.join(' + ')})` : ''}`;
+  return [cores, num(median(rounds.map(cpuMsPerOp)), 2)];
+}
+
+/** CPU milliseconds per operation of one round that carries `cores` and `perSecond`. */
+const cpuMsPerOp = (r) => (Object.values(r.cores).reduce((a, b) => a + b, 0) / r.perSecond) * 1000;
+
+/**
+ * Compares the rounds of variant A with those of B (same length, interleaved): throughput
+ * A/B as the median of per-round ratios (the headline) and as the ratio of medians, and
+ * CPU per operation A/B, which depends less on how many cores others left free.
+ */
+function compareRates(a, b) {
+  const rates = (list) => list.map((r) => r.perSecond);
+  return {
+    paired: pairedRatio(rates(a), rates(b)),
+    ofMedians: median(rates(a)) / median(rates(b)),
+    cpuPerOp:
+      a[0]?.cores && b[0]?.cores ? pairedRatio(a.map(cpuMsPerOp), b.map(cpuMsPerOp)) : Number.NaN,
+  };
+}
+
+function describeComparison(label, c) {
+  return (
+    `${label}: throughput ${ratio(c.paired)} (median of per-round ratios; ratio of medians ` +
+    `${ratio(c.ofMedians)}); CPU per operation ${ratio(c.cpuPerOp)}.`
+  );
+}
+
+const sleep = (millis) => new Promise((resolve) => setTimeout(resolve, millis));
+
+module.exports = {
+  SECTIONS,
+  readFlags,
+  median,
+  pairedRatio,
+  percentile,
+  interleave,
+  fmt: { ms, num, ratio, mib },
+  cpuCells,
+  compareRates,
+  describeComparison,
+  table,
+  heading,
+  verdict,
+  printVerdicts,
+  sleep,
+};
