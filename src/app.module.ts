@@ -4,11 +4,15 @@ import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter } from './common/http/api-exception.filter';
 import {
   appConfig,
+  childProcessConfig,
+  type ChildProcessConfig,
   imageConfig,
   pdfConfig,
   workerPoolConfig,
   type WorkerPoolConfig,
 } from './config';
+import { ChildProcessModule } from './concurrency/child-process';
+import { CommandsModule } from './jobs/commands/commands.module';
 import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
 import { ImageModule } from './jobs/image/image.module';
@@ -19,15 +23,21 @@ import { PdfModule } from './jobs/pdf/pdf.module';
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
-      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig],
+      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig, childProcessConfig],
     }),
     WorkerPoolModule.forRootAsync({
       inject: [workerPoolConfig.KEY],
       useFactory: (config: WorkerPoolConfig) => config,
     }),
+    ChildProcessModule.forRootAsync({
+      inject: [childProcessConfig.KEY],
+      useFactory: ({ commandsFile: _, maxInputBytes: __, ...options }: ChildProcessConfig) =>
+        options,
+    }),
     HealthModule,
     ImageModule,
     PdfModule,
+    CommandsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

@@ -8,7 +8,13 @@ import { type PdfConfig, pdfConfig } from './config';
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const pdf = app.get<PdfConfig>(pdfConfig.KEY);
-  app.useBodyParser('json', { limit: pdf.maxBodyBytes });
+  // JSON is parsed for the JSON routes only: /commands streams any body to a command's stdin.
+  app.useBodyParser('json', {
+    limit: pdf.maxBodyBytes,
+    type: (req) =>
+      !req.url?.startsWith('/commands/') &&
+      /^application\/json\b/i.test(String(req.headers['content-type'] ?? '')),
+  });
   app.disable('x-powered-by');
   return app;
 }

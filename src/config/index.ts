@@ -3,3 +3,4 @@ export { imageConfig, type ImageConfig } from './image.config';
 export { pdfConfig, type PdfConfig } from './pdf.config';
 export { workerPoolConfig, type WorkerPoolConfig } from './worker-pool.config';
 export { InvalidEnvironmentError } from './env';
+export { childProcessConfig, type ChildProcessConfig } from './child-process.config';

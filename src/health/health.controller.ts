@@ -1,10 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ChildProcessHealthIndicator } from '../concurrency/child-process';
 import { WorkerPoolHealthIndicator } from '../concurrency/worker-pool';
 
 /**
  * Probes on the app port. Liveness depends on nothing but this event loop answering;
- * readiness also needs the worker pool to take work.
+ * readiness also needs the worker pool and the child process runner to take work.
  */
 @Controller('health')
 export class HealthController {
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly workerPool: WorkerPoolHealthIndicator,
+    private readonly childProcess: ChildProcessHealthIndicator,
   ) {}
 
   @Get('live')
@@ -28,6 +30,9 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.workerPool.check('workerPool')]);
+    return this.health.check([
+      () => this.workerPool.check('workerPool'),
+      () => this.childProcess.check('childProcess'),
+    ]);
   }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { ChildProcessHealthIndicator } from '../concurrency/child-process';
 import { WorkerPoolHealthIndicator } from '../concurrency/worker-pool';
 import { HealthController } from './health.controller';
 
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 })],
   controllers: [HealthController],
-  providers: [WorkerPoolHealthIndicator],
+  providers: [WorkerPoolHealthIndicator, ChildProcessHealthIndicator],
 })
 export class HealthModule {}

@@ -3,8 +3,14 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import type { Response } from 'express';
 import { ConcurrencyError } from '../../concurrency/concurrency.errors';
 import {
+  CommandFailedError,
+  CommandOutputTooLargeError,
+  CommandQueueFullError,
+  CommandTimedOutError,
+  RunnerClosedError,
+} from '../../concurrency/child-process';
+import {
   PoolClosedError,
-  TaskAbortedError,
   TaskQueueFullError,
   TaskTimeoutError,
   WorkerCrashedError,
@@ -14,6 +20,8 @@ const REASON: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.BAD_REQUEST]: 'Bad Request',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'Payload Too Large',
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported Media Type',
+  [HttpStatus.UNPROCESSABLE_ENTITY]: 'Unprocessable Entity',
+  [HttpStatus.BAD_GATEWAY]: 'Bad Gateway',
   [HttpStatus.SERVICE_UNAVAILABLE]: 'Service Unavailable',
   [HttpStatus.GATEWAY_TIMEOUT]: 'Gateway Timeout',
   [HttpStatus.INTERNAL_SERVER_ERROR]: 'Internal Server Error',
@@ -21,11 +29,28 @@ const REASON: Partial<Record<HttpStatus, string>> = {
 
 /** HTTP status of each concurrency error; anything unlisted is a 500. */
 function statusOf(error: ConcurrencyError): HttpStatus {
-  if (error instanceof TaskQueueFullError || error instanceof PoolClosedError) {
+  if (
+    error instanceof TaskQueueFullError ||
+    error instanceof PoolClosedError ||
+    error instanceof CommandQueueFullError ||
+    error instanceof RunnerClosedError
+  ) {
     return HttpStatus.SERVICE_UNAVAILABLE;
   }
-  if (error instanceof TaskTimeoutError) return HttpStatus.GATEWAY_TIMEOUT;
+  if (error instanceof TaskTimeoutError || error instanceof CommandTimedOutError) {
+    return HttpStatus.GATEWAY_TIMEOUT;
+  }
+  if (error instanceof CommandFailedError) return HttpStatus.UNPROCESSABLE_ENTITY;
+  if (error instanceof CommandOutputTooLargeError) return HttpStatus.BAD_GATEWAY;
   return HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
+/** Fields a client can act on, beyond the message. */
+function detailsOf(error: ConcurrencyError): Record<string, unknown> {
+  if (error instanceof CommandFailedError) {
+    return { exitCode: error.exitCode, signal: error.signal, stderrTail: error.stderrTail };
+  }
+  return {};
 }
 
 /** The errors express's body parsers raise (http-errors with a `type`). */
@@ -72,19 +97,26 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
 
   private concurrency(error: ConcurrencyError, response: Response): void {
     // The client cancelled and is gone: there is nobody to answer.
-    if (error instanceof TaskAbortedError && (response.destroyed || response.writableEnded)) return;
+    if (response.destroyed || response.writableEnded) return;
     if (error instanceof WorkerCrashedError) this.logger.error(error.message);
     if (error.retryAfterSeconds !== undefined) {
       response.setHeader('Retry-After', String(error.retryAfterSeconds));
     }
-    this.send(response, statusOf(error), error.message);
+    this.send(response, statusOf(error), error.message, detailsOf(error));
   }
 
-  private send(response: Response, status: HttpStatus, message: string): void {
+  private send(
+    response: Response,
+    status: HttpStatus,
+    message: string,
+    details: Record<string, unknown> = {},
+  ): void {
     if (response.headersSent) {
       response.destroy();
       return;
     }
-    response.status(status).json({ statusCode: status, error: REASON[status] ?? 'Error', message });
+    response
+      .status(status)
+      .json({ statusCode: status, error: REASON[status] ?? 'Error', message, ...details });
   }
 }

@@ -17,6 +17,17 @@ interface Pending {
 const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
 const HOST = join(__dirname, `spawn-host${RUNNING_FROM_SOURCES ? '.ts' : '.js'}`);
 
+/**
+ * A pipe received over IPC arrives as a duplex socket. As the child's stdin it is
+ * write-only: it would wait forever for a read side to end before closing, so it is
+ * destroyed once everything written is flushed. As stdout or stderr it is read-only, and
+ * closes by itself after 'end'.
+ */
+function oneWay(socket: Socket, role: 'stdin' | 'stdout' | 'stderr'): Socket {
+  if (role === 'stdin') socket.once('finish', () => socket.destroy());
+  return socket;
+}
+
 /** The spawn host died: its children cannot be watched any more. */
 export class SpawnHostExitedError extends Error {
   override readonly name = 'SpawnHostExitedError';
@@ -112,7 +123,7 @@ export class HelperProcessSpawner implements Spawner {
         return;
       default:
         entry.pid = message.pid;
-        entry.pipes[message.type] = handle;
+        entry.pipes[message.type] = handle && oneWay(handle, message.type);
         if (entry.pipes.stdin && entry.pipes.stdout && entry.pipes.stderr) {
           const { stdin, stdout, stderr } = entry.pipes;
           entry.resolve({ pid: message.pid, stdin, stdout, stderr, exited: entry.exited });

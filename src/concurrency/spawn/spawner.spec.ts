@@ -16,7 +16,7 @@ describe.each([
   it('starts a process in its own group and wires its stdio', async () => {
     const child = await spawner.spawn({
       file: '/bin/sh',
-      args: ['-c', 'cat; echo "pgid $(ps -o pgid= $$)" >&2; exit 3'],
+      args: ['-c', 'cat; echo "pgid $(ps -o pgid= $$)" >&2; exit 3'], // ps pads the pgid
       env,
     });
     child.stdin.end('through stdin');
@@ -26,7 +26,7 @@ describe.each([
       child.exited,
     ]);
     expect(stdout).toBe('through stdin');
-    expect(stderr.trim()).toBe(`pgid ${child.pid}`);
+    expect(stderr.replace(/\s+/g, ' ').trim()).toBe(`pgid ${child.pid}`);
     expect(exit).toEqual({ code: 3, signal: null });
   });
 

@@ -1,0 +1,415 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { FifoLane } from '../fifo-lane';
+import { HelperProcessSpawner } from '../spawn/helper-process.spawner';
+import { InProcessSpawner } from '../spawn/in-process.spawner';
+import type { Spawner } from '../spawn/spawner';
+import { LatencyHistogram } from '../latency-histogram';
+import {
+  CommandAbortedError,
+  type CommandDetails,
+  CommandFailedError,
+  CommandOutputTooLargeError,
+  CommandQueueFullError,
+  CommandSpawnError,
+  CommandTimedOutError,
+  RunnerClosedError,
+} from './child-process.errors';
+import { CHILD_PROCESS_OPTIONS } from './child-process.module-definition';
+import {
+  type ChildProcessModuleOptions,
+  resolveChildProcessOptions,
+  type ResolvedChildProcessOptions,
+} from './child-process.options';
+import { type ChildProcessStats } from './child-process.stats';
+import { type ChildExit, ChildRun, type StopReason } from './child-run';
+import {
+  assertValidCommand,
+  buildCommandEnv,
+  type CommandResult,
+  type RunCommandOptions,
+  type RunningCommand,
+} from './command';
+import { ExecutableResolver } from './executable';
+import { utf8Tail } from './tail-buffer';
+
+type Limits = Required<
+  Pick<RunCommandOptions, 'timeoutMs' | 'killGraceMs' | 'maxOutputBytes' | 'idleTimeoutMs'>
+>;
+
+/** Bytes of stderr an error carries in `stderrTail`. */
+const STDERR_TAIL_BYTES = 1024;
+// setTimeout fires at once for delays past 2^31 - 1 ms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const noop = () => undefined;
+
+/**
+ * Runs external programs the way a careful operator would: never through a shell, with
+ * executables resolved once to absolute paths (optionally from an allowlist), an environment
+ * built from an allowlist, a concurrency limit with a bounded FIFO queue, a deadline, an
+ * output cap, and the whole process group killed (SIGTERM, then SIGKILL) when a command is
+ * stopped. A command's slot is held until its process and its group are gone.
+ *
+ * Children lead their own process groups, so a signal to the service's group (Ctrl-C in a
+ * terminal) does not reach them: the shutdown hooks below are what stops them when the
+ * application closes (SIGTERM with shutdown hooks enabled). If Node dies abruptly
+ * (SIGKILL, a crash) nothing in-process can act; a supervisor that kills the whole cgroup
+ * (a container, systemd's KillMode=control-group) covers that. A descendant that leaves its
+ * group on purpose (setsid, a daemon) escapes the group kill.
+ */
+@Injectable()
+export class ChildProcessRunner
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger(ChildProcessRunner.name);
+  private readonly options: ResolvedChildProcessOptions;
+  private readonly lane: FifoLane;
+  private readonly executables: ExecutableResolver;
+  private readonly spawner: Spawner;
+  /** Accepted runs not yet settled, queued ones included. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** How to stop each accepted run, wherever it is (queued, spawning, running). */
+  private readonly stoppers = new Set<(reason: StopReason) => void>();
+  private readonly processes = new Map<number, { executable: string; startedAt: number }>();
+  private readonly waitTime = new LatencyHistogram();
+  private readonly runTime = new LatencyHistogram();
+  private accepting = true;
+  private shutdownDeadline?: number;
+  private readonly counters = {
+    completed: 0,
+    failed: 0,
+    timedOut: 0,
+    aborted: 0,
+    killed: 0,
+    rejected: 0,
+  };
+
+  constructor(@Inject(CHILD_PROCESS_OPTIONS) options: ChildProcessModuleOptions) {
+    this.options = resolveChildProcessOptions(options);
+    this.lane = new FifoLane(this.options.maxConcurrency);
+    this.executables = new ExecutableResolver(this.options.allowedExecutables);
+    // A helper process starts on its first spawn.
+    this.spawner =
+      this.options.spawner === 'helper-process'
+        ? new HelperProcessSpawner()
+        : new InProcessSpawner();
+  }
+
+  onModuleInit(): void {
+    const { maxConcurrency, maxQueue, allowedExecutables } = this.options;
+    this.logger.log(
+      `Child process runner started: ${maxConcurrency} at once, queue ${maxQueue}, ` +
+        (allowedExecutables
+          ? `${allowedExecutables.length} allowed executables`
+          : 'any executable'),
+    );
+  }
+
+  /**
+   * Runs `executable` with `args` (an argv array: no shell ever sees them) and resolves once
+   * it exited with code 0 and its process group is gone.
+   *
+   * Rejects at once with `InvalidCommandError`, `ExecutableNotFoundError`,
+   * `ExecutableNotAllowedError`, `CommandQueueFullError` or `RunnerClosedError`; later with
+   * `CommandFailedError` (non-zero exit or killed by a signal), `CommandTimedOutError`
+   * (deadline or idle timeout), `CommandOutputTooLargeError`, `CommandAbortedError`,
+   * `CommandSpawnError`, or `RunnerClosedError` when shutdown stopped it. A stopped command
+   * settles only once its group is gone, up to `killGraceMs` after the stop.
+   */
+  async run(
+    executable: string,
+    args: readonly string[],
+    options: RunCommandOptions = {},
+  ): Promise<CommandResult> {
+    return this.submit(executable, args, options, 'buffer');
+  }
+
+  /**
+   * Like {@link run}, but resolves as soon as the command is spawned (after its wait in the
+   * queue) and hands out its stdout as a stream, so large outputs are never buffered whole.
+   * `result` settles like `run` would; on failure `stdout` is destroyed with the same error.
+   * A rejection of `result` nobody awaits is not an unhandled rejection.
+   */
+  async stream(
+    executable: string,
+    args: readonly string[],
+    options: RunCommandOptions = {},
+  ): Promise<RunningCommand> {
+    let onSpawn!: (child: ChildRun) => void;
+    const spawned = new Promise<ChildRun>((resolve) => (onSpawn = resolve));
+    const result = this.submit(executable, args, options, 'stream', onSpawn).then(
+      ({ exitCode, stderr, durationMs }) => ({ exitCode, stderr, durationMs }),
+    );
+    // A caller that only pipes stdout sees the error there; for it, a rejection of `result`
+    // must not be an unhandled one (which would end the process).
+    result.catch(noop);
+    // `result` can only settle first by failing before the spawn.
+    const child = await Promise.race([spawned, result.then(() => spawned)]);
+    return { pid: child.pid, stdout: child.output!, result };
+  }
+
+  /**
+   * Throws what `run` would throw at once if called now (`CommandQueueFullError`,
+   * `RunnerClosedError`). Lets a caller refuse a request before reading its input.
+   */
+  assertAvailable(): void {
+    try {
+      this.admit();
+    } catch (error) {
+      this.counters.rejected++;
+      throw error;
+    }
+  }
+
+  /**
+   * The absolute path `name` runs, resolved on first use (an absolute path must be an
+   * executable file; a bare name is searched on PATH) and cached. Throws
+   * `ExecutableNotFoundError` or, with `allowedExecutables`, `ExecutableNotAllowedError`.
+   */
+  resolveExecutable(name: string): string {
+    return this.executables.resolve(name);
+  }
+
+  /** True while the runner takes commands. */
+  isReady(): boolean {
+    return this.accepting;
+  }
+
+  stats(): ChildProcessStats {
+    const now = Date.now();
+    return {
+      accepting: this.accepting,
+      running: [...this.processes].map(([pid, { executable, startedAt }]) => ({
+        pid,
+        executable,
+        ageMs: now - startedAt,
+      })),
+      queued: this.lane.queued,
+      maxConcurrency: this.options.maxConcurrency,
+      maxQueue: this.options.maxQueue,
+      ...this.counters,
+      waitTime: this.waitTime.summary(),
+      runTime: this.runTime.summary(),
+    };
+  }
+
+  /**
+   * Shutdown begins: refuse new commands from here on. The `shutdownTimeoutMs` budget starts
+   * now, not when Nest reaches `onApplicationShutdown` after closing the HTTP server.
+   */
+  beforeApplicationShutdown(): void {
+    this.accepting = false;
+    this.shutdownDeadline ??= Date.now() + this.options.shutdownTimeoutMs;
+  }
+
+  /**
+   * Lets accepted commands finish within `shutdownTimeoutMs` (queued ones start as slots
+   * free up), then kills the groups of those still running and rejects those still queued
+   * with `RunnerClosedError`. Resolves only once every child and its group are gone.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.beforeApplicationShutdown();
+    if (this.inflight.size === 0) return this.spawner.close();
+    this.logger.log(`Shutdown: waiting for ${this.inflight.size} commands`);
+    if (await this.drain(this.shutdownDeadline!)) return this.spawner.close();
+    this.logger.warn(`Shutdown: stopping ${this.stoppers.size} commands at the timeout`);
+    for (const stop of [...this.stoppers]) stop({ kind: 'closed' });
+    this.lane.rejectAll(new RunnerClosedError());
+    await Promise.allSettled([...this.inflight]);
+    await this.spawner.close();
+  }
+
+  /** Waits until every accepted command settled, or the deadline; true if they all did. */
+  private async drain(deadline: number): Promise<boolean> {
+    const timer = new AbortController();
+    const expired = delay(Math.max(0, deadline - Date.now()), false, {
+      signal: timer.signal,
+    }).catch(() => false);
+    try {
+      while (this.inflight.size > 0) {
+        const settled = Promise.allSettled([...this.inflight]).then(() => true);
+        if (!(await Promise.race([settled, expired]))) return false;
+      }
+      return true;
+    } finally {
+      timer.abort();
+    }
+  }
+
+  private admit(): void {
+    if (!this.accepting) throw new RunnerClosedError();
+    const mustWait = !this.lane.hasFreeSlot || this.lane.queued > 0;
+    if (mustWait && this.lane.queued >= this.options.maxQueue) {
+      throw new CommandQueueFullError(this.options.maxQueue, this.options.retryAfterSeconds);
+    }
+  }
+
+  private async submit(
+    executable: string,
+    args: readonly string[],
+    options: RunCommandOptions,
+    mode: 'buffer' | 'stream',
+    onSpawn?: (child: ChildRun) => void,
+  ): Promise<CommandResult> {
+    assertValidCommand(executable, args, options);
+    const path = this.resolveExecutable(executable);
+    this.assertAvailable();
+    const command = { executable, args: [...args] };
+    const result = this.execute(command, path, options, mode, onSpawn);
+    this.inflight.add(result);
+    const forget = () => this.inflight.delete(result);
+    result.then(forget, forget);
+    return result;
+  }
+
+  private async execute(
+    command: CommandDetails,
+    path: string,
+    options: RunCommandOptions,
+    mode: 'buffer' | 'stream',
+    onSpawn?: (child: ChildRun) => void,
+  ): Promise<CommandResult> {
+    const limits = this.limitsOf(options);
+    const controller = new AbortController();
+    let child: ChildRun | undefined;
+    let stopped: StopReason | undefined;
+    const stop = (reason: StopReason) => {
+      if (stopped) return;
+      stopped = reason;
+      // Not spawned yet: the abort takes it out of the queue (or is checked after the spawn).
+      if (child) child.stop(reason);
+      else controller.abort(this.stopError(reason, command, limits));
+    };
+    const onCallerAbort = () => stop({ kind: 'aborted', cause: options.signal?.reason });
+    if (options.signal?.aborted) onCallerAbort();
+    else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timer =
+      limits.timeoutMs > 0
+        ? setTimeout(() => stop({ kind: 'timeout' }), Math.min(limits.timeoutMs, MAX_TIMER_MS))
+        : undefined;
+    this.stoppers.add(stop);
+    try {
+      const queuedAt = performance.now();
+      const release = await this.lane.acquire(controller.signal);
+      this.waitTime.record(performance.now() - queuedAt);
+      try {
+        // Stopped just as its turn came.
+        if (controller.signal.aborted) throw controller.signal.reason as Error;
+        child = await this.spawn(command, path, options, limits, mode);
+        if (stopped) child.stop(stopped);
+        onSpawn?.(child);
+        const exit = await this.supervise(child, command.executable);
+        const error = this.exitError(exit, { ...command, pid: child.pid }, limits);
+        child.output?.settle(error);
+        if (error) throw error;
+        this.counters.completed++;
+        const { stdout, stderr, durationMs } = exit;
+        return { exitCode: 0, stdout, stderr, durationMs };
+      } finally {
+        release(); // only now: the process and its group are gone
+      }
+    } catch (error) {
+      this.countFailure(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCallerAbort);
+      this.stoppers.delete(stop);
+    }
+  }
+
+  private async spawn(
+    command: CommandDetails,
+    path: string,
+    options: RunCommandOptions,
+    limits: Limits,
+    mode: 'buffer' | 'stream',
+  ): Promise<ChildRun> {
+    try {
+      return await ChildRun.start(
+        {
+          path,
+          args: command.args,
+          cwd: options.cwd,
+          env: buildCommandEnv(this.options.envAllowlist, options.env),
+          input: options.input,
+          mode,
+          maxOutputBytes: limits.maxOutputBytes,
+          maxStderrBytes: this.options.maxStderrBytes,
+          idleTimeoutMs: limits.idleTimeoutMs,
+          killGraceMs: limits.killGraceMs,
+        },
+        this.spawner,
+      );
+    } catch (cause) {
+      throw new CommandSpawnError(command, cause);
+    }
+  }
+
+  /** Waits for the child to be gone, with its group; keeps the stats of running processes. */
+  private async supervise(child: ChildRun, executable: string): Promise<ChildExit> {
+    this.processes.set(child.pid, { executable, startedAt: Date.now() });
+    const exit = await child.exited;
+    this.processes.delete(child.pid);
+    this.runTime.record(exit.durationMs);
+    if (exit.kill !== 'gone') this.counters.killed++;
+    if (exit.kill === 'stuck') {
+      this.logger.warn(`Process group ${child.pid} (${executable}) survived SIGKILL`);
+    }
+    return exit;
+  }
+
+  private exitError(exit: ChildExit, command: CommandDetails, limits: Limits): Error | undefined {
+    const details = { ...command, durationMs: exit.durationMs };
+    if (exit.stop) return this.stopError(exit.stop, details, limits, exit.signal);
+    if (exit.exitCode === 0) return undefined;
+    const stderrTail = utf8Tail(exit.stderr, STDERR_TAIL_BYTES);
+    return new CommandFailedError(details, exit.exitCode, exit.signal, stderrTail);
+  }
+
+  private stopError(
+    reason: StopReason,
+    details: CommandDetails,
+    limits: Limits,
+    signal: string | null = null,
+  ): Error {
+    switch (reason.kind) {
+      case 'timeout':
+        return new CommandTimedOutError(details, limits.timeoutMs, false, signal);
+      case 'idle':
+        return new CommandTimedOutError(details, limits.idleTimeoutMs, true, signal);
+      case 'output':
+        return new CommandOutputTooLargeError(details, limits.maxOutputBytes);
+      case 'aborted':
+        return new CommandAbortedError(
+          details,
+          reason.cause === undefined ? undefined : { cause: reason.cause },
+        );
+      case 'closed':
+        return new RunnerClosedError(details);
+    }
+  }
+
+  private countFailure(error: unknown): void {
+    if (error instanceof CommandTimedOutError) this.counters.timedOut++;
+    else if (error instanceof CommandAbortedError || error instanceof RunnerClosedError) {
+      this.counters.aborted++;
+    } else this.counters.failed++;
+  }
+
+  private limitsOf(options: RunCommandOptions): Limits {
+    return {
+      timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
+      killGraceMs: options.killGraceMs ?? this.options.killGraceMs,
+      maxOutputBytes: options.maxOutputBytes ?? this.options.maxOutputBytes,
+      idleTimeoutMs: options.idleTimeoutMs ?? this.options.idleTimeoutMs,
+    };
+  }
+}

@@ -1,0 +1,20 @@
+export { ChildProcessModule } from './child-process.module';
+export { ChildProcessRunner } from './child-process.runner';
+export { ChildProcessHealthIndicator } from './child-process.health';
+export { type ChildProcessModuleOptions, DEFAULT_ENV_ALLOWLIST } from './child-process.options';
+export { type ChildProcessStats, type RunningProcessStats } from './child-process.stats';
+export { type CommandResult, type RunCommandOptions, type RunningCommand } from './command';
+export {
+  ChildProcessError,
+  CommandAbortedError,
+  type CommandDetails,
+  CommandFailedError,
+  CommandOutputTooLargeError,
+  CommandQueueFullError,
+  CommandSpawnError,
+  CommandTimedOutError,
+  ExecutableNotAllowedError,
+  ExecutableNotFoundError,
+  InvalidCommandError,
+  RunnerClosedError,
+} from './child-process.errors';

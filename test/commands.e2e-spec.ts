@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { ChildProcessRunner } from '../src/concurrency/child-process';
+import { startApp } from './support/app';
+import { binary } from './support/binary';
+import { waitFor } from './support/wait';
+
+const COMMANDS = join(__dirname, 'fixtures', 'commands.e2e.json');
+
+describe('POST /commands/:name', () => {
+  let app: NestExpressApplication;
+  beforeAll(async () => {
+    app = await startApp({ COMMANDS_CONFIG: COMMANDS, CHILD_PROCESS_MAX_INPUT_BYTES: '100000' });
+  });
+  afterAll(() => app.close());
+
+  const run = (path: string) =>
+    request(app.getHttpServer()).post(`/commands/${path}`).buffer(true).parse(binary);
+  const json = (res: request.Response) => JSON.parse((res.body as Buffer).toString()) as unknown;
+
+  it('streams the body to stdin and answers with stdout', async () => {
+    const res = await run('wordcount')
+      .set('Content-Type', 'text/plain')
+      .send('one two three')
+      .expect(200);
+    expect((res.body as Buffer).toString().trim()).toBe('3');
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it('runs sha256 and gzip with a parameter', async () => {
+    const data = Buffer.from('hash me '.repeat(1000));
+    const hashed = await run('sha256')
+      .set('Content-Type', 'application/octet-stream')
+      .send(data)
+      .expect(200);
+    expect((hashed.body as Buffer).toString()).toContain(
+      createHash('sha256').update(data).digest('hex'),
+    );
+    const zipped = await run('gzip?level=9')
+      .set('Content-Type', 'application/octet-stream')
+      .send(data)
+      .expect(200);
+    expect(gunzipSync(zipped.body as Buffer).equals(data)).toBe(true);
+  });
+
+  it('takes a JSON body as plain bytes, not as parsed JSON', async () => {
+    const res = await run('wordcount')
+      .set('Content-Type', 'application/json')
+      .send('{"a": 1, "b": 2}')
+      .expect(200);
+    expect((res.body as Buffer).toString().trim()).toBe('4');
+  });
+
+  it('keeps a parameter inside one argument: no shell, no extra option', async () => {
+    const res = await run(
+      `echo?text=${encodeURIComponent('$(id) `whoami`; rm -rf / && echo')}`,
+    ).expect(200);
+    expect((res.body as Buffer).toString()).toBe('$(id) `whoami`; rm -rf / && echo');
+  });
+
+  it('streams a large output', async () => {
+    const res = await run('bigstream').expect(200);
+    expect((res.body as Buffer).length).toBe(2_000_000);
+  });
+
+  it.each([
+    ['nope', 404, /Unknown command "nope"/],
+    ['gzip?level=10', 400, /level must be an integer from 1 to 9/],
+    ['gzip?fast=1', 400, /Unknown parameter fast for command gzip/],
+    ['echo?text=-rf', 400, /may not start an argument with "-"/],
+    ['echo', 400, /text is required/],
+  ])('answers %s with %i', async (path, status, message) => {
+    const res = await run(path).expect(status);
+    expect(json(res)).toMatchObject({
+      statusCode: status,
+      message: expect.stringMatching(message) as unknown,
+    });
+  });
+
+  it('answers 413 to input over CHILD_PROCESS_MAX_INPUT_BYTES', async () => {
+    const res = await run('wordcount')
+      .set('Content-Type', 'text/plain')
+      .send('x'.repeat(200_000))
+      .expect(413);
+    expect(json(res)).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+  });
+
+  it('answers 422 with the exit code and a stderr tail on a non-zero exit', async () => {
+    const res = await run('fail').expect(422);
+    expect(json(res)).toMatchObject({
+      statusCode: 422,
+      error: 'Unprocessable Entity',
+      exitCode: 3,
+      stderrTail: 'it went wrong\n',
+    });
+  });
+
+  it('answers 502 when the output passes the cap, and 504 on timeout, leaving the service healthy', async () => {
+    const flood = await run('flood').expect(502);
+    expect(json(flood)).toMatchObject({ statusCode: 502, error: 'Bad Gateway' });
+    const slow = await run('sleep').expect(504);
+    expect(json(slow)).toMatchObject({ statusCode: 504, error: 'Gateway Timeout' });
+    const stats = app.get(ChildProcessRunner).stats();
+    expect(stats.running).toEqual([]);
+    await request(app.getHttpServer()).get('/health/ready').expect(200);
+    await run('wordcount').send('still fine').expect(200);
+  });
+});
+
+describe('POST /commands/:name under pressure', () => {
+  let app: NestExpressApplication | undefined;
+  afterEach(() => app?.close());
+
+  it('answers 503 with Retry-After when the queue is full', async () => {
+    app = await startApp({
+      COMMANDS_CONFIG: COMMANDS,
+      CHILD_PROCESS_MAX_CONCURRENCY: '1',
+      CHILD_PROCESS_MAX_QUEUE: '0',
+    });
+    const runner = app.get(ChildProcessRunner);
+    const slow = request(app.getHttpServer())
+      .post('/commands/sleep')
+      .then((r) => r.status);
+    await waitFor(() => runner.stats().running.length === 1, 'the first command to start');
+    const res = await request(app.getHttpServer())
+      .post('/commands/wordcount')
+      .send('x')
+      .expect(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(await slow).toBe(504);
+  });
+
+  it('refuses to start with a commands file naming a missing executable', async () => {
+    const bad = join(__dirname, 'fixtures', 'commands.missing.json');
+    await expect(startApp({ COMMANDS_CONFIG: bad })).rejects.toThrow(
+      /commands\.ghost\.executable "no-such-tool-anywhere" cannot be run/,
+    );
+  });
+});
