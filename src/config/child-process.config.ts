@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { envInt } from './env';
 
@@ -17,7 +17,7 @@ export interface ChildProcessConfig {
   maxInputBytes: number;
   /** How long shutdown lets commands finish. `SHUTDOWN_TIMEOUT_MS`, default 10 s. */
   shutdownTimeoutMs: number;
-  /** The allowlist of commands for `POST /commands/:name`. `COMMANDS_CONFIG`, default config/commands.json. */
+  /** The allowlist of `POST /commands/:name`. `COMMANDS_CONFIG`, default the project's config/commands.json. */
   commandsFile: string;
 }
 
@@ -53,5 +53,9 @@ export const childProcessConfig = registerAs('childProcess', (): ChildProcessCon
     min: 0,
     max: 600_000,
   }),
-  commandsFile: resolve(process.env.COMMANDS_CONFIG?.trim() || 'config/commands.json'),
+  // The default is the project's own file, wherever the service is started from; a path in
+  // COMMANDS_CONFIG is taken relative to the working directory, as a user would expect.
+  commandsFile: process.env.COMMANDS_CONFIG?.trim()
+    ? resolve(process.env.COMMANDS_CONFIG.trim())
+    : join(__dirname, '..', '..', 'config', 'commands.json'),
 }));

@@ -26,11 +26,12 @@ describe('executable resolution', () => {
     it('skips files that are not executable, directories and relative PATH entries', () => {
       expect(() => locate('plain', dir)).toThrow(ExecutableNotFoundError);
       expect(() => locate('folder', dir)).toThrow(ExecutableNotFoundError);
+      const cwd = process.cwd();
       process.chdir(dir);
       try {
         expect(() => locate('tool', '.::')).toThrow(ExecutableNotFoundError);
       } finally {
-        process.chdir(__dirname);
+        process.chdir(cwd); // jest runs other spec files in this process after this one
       }
     });
 

@@ -126,7 +126,7 @@ function parseParam(
       ) {
         fail(`${at}.values`, 'must be a non-empty array of strings');
       }
-      if (s.default !== undefined && !(values).includes(s.default as string)) {
+      if (s.default !== undefined && !values.includes(s.default as string)) {
         fail(`${at}.default`, 'must be one of values');
       }
       return { type: 'enum', values: values, default: s.default as string | undefined };
