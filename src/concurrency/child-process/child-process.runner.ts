@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -7,6 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { drainUntil } from '../drain';
 import { FifoLane } from '../fifo-lane';
 import { HelperProcessSpawner } from '../spawn/helper-process.spawner';
 import { InProcessSpawner } from '../spawn/in-process.spawner';
@@ -218,29 +218,20 @@ export class ChildProcessRunner
     this.beforeApplicationShutdown();
     if (this.inflight.size === 0) return this.spawner.close();
     this.logger.log(`Shutdown: waiting for ${this.inflight.size} commands`);
-    if (await this.drain(this.shutdownDeadline!)) return this.spawner.close();
+    if (
+      await drainUntil(
+        this.shutdownDeadline!,
+        () => this.inflight.size > 0,
+        () => this.inflight,
+      )
+    ) {
+      return this.spawner.close();
+    }
     this.logger.warn(`Shutdown: stopping ${this.stoppers.size} commands at the timeout`);
     for (const stop of [...this.stoppers]) stop({ kind: 'closed' });
     this.lane.rejectAll(new RunnerClosedError());
     await Promise.allSettled([...this.inflight]);
     await this.spawner.close();
-  }
-
-  /** Waits until every accepted command settled, or the deadline; true if they all did. */
-  private async drain(deadline: number): Promise<boolean> {
-    const timer = new AbortController();
-    const expired = delay(Math.max(0, deadline - Date.now()), false, {
-      signal: timer.signal,
-    }).catch(() => false);
-    try {
-      while (this.inflight.size > 0) {
-        const settled = Promise.allSettled([...this.inflight]).then(() => true);
-        if (!(await Promise.race([settled, expired]))) return false;
-      }
-      return true;
-    } finally {
-      timer.abort();
-    }
   }
 
   private admit(): void {

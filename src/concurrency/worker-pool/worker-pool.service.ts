@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Transferable } from 'node:worker_threads';
 import {
   type BeforeApplicationShutdown,
@@ -11,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { LatencyHistogram } from '../latency-histogram';
+import { drainUntil } from '../drain';
 import { FifoLane } from '../fifo-lane';
 import {
   PoolClosedError,
@@ -197,7 +197,13 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     this.beforeApplicationShutdown();
     if (this.pending() > 0) {
       this.logger.log(`Shutdown: waiting for ${this.pending()} tasks`);
-      if (!(await this.drain(this.shutdownDeadline!))) {
+      if (
+        !(await drainUntil(
+          this.shutdownDeadline!,
+          () => this.pending() > 0,
+          () => this.working,
+        ))
+      ) {
         this.logger.warn('Shutdown: tasks still queued or running at the timeout are stopped');
       }
     }
@@ -213,27 +219,6 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   /** Tasks accepted and not yet finished: queued, or running (maybe past their caller). */
   private pending(): number {
     return this.threadLane.queued + this.inlineLane.queued + this.working.size;
-  }
-
-  /** Waits until accepted and running work is done (queued tasks start as others end), or the deadline. */
-  private async drain(deadline: number): Promise<boolean> {
-    const timer = new AbortController();
-    const expired = delay(Math.max(0, deadline - Date.now()), false, {
-      signal: timer.signal,
-    }).catch(() => false);
-    try {
-      while (this.pending() > 0) {
-        // Queued tasks start as running ones end, so each round waits on what runs now.
-        const settled =
-          this.working.size > 0
-            ? Promise.allSettled([...this.working]).then(() => true)
-            : new Promise<boolean>((resolve) => setImmediate(resolve, true)); // a slot is being taken
-        if (!(await Promise.race([settled, expired]))) return false;
-      }
-      return true;
-    } finally {
-      timer.abort();
-    }
   }
 
   private admit(task: Pick<Task<never, unknown>, 'kind'>): void {
