@@ -7,11 +7,10 @@ export const DEFAULT_ENV_ALLOWLIST: readonly string[] = ['PATH', 'LANG', 'LC_ALL
  */
 export interface ChildProcessModuleOptions {
   /**
-   * Where processes are forked. `'in-process'` (default): from the service itself, each
-   * spawn blocking its event loop for milliseconds that grow with its memory.
-   * `'helper-process'`: from a small helper process that hands the pipes over IPC, so the
-   * event loop never blocks in fork() (src/concurrency/spawn). Not the default yet: under
-   * the runner's own test suite a few runs never see their pipes close (issue 3).
+   * Where processes are forked. `'helper-process'` (default): from a small helper process
+   * that hands each command's pipes to the service over IPC, so the service's event loop
+   * never blocks in fork() (src/concurrency/spawn). `'in-process'`: from the service itself,
+   * simplest, each spawn blocking its event loop for milliseconds that grow with its memory.
    */
   spawner?: 'helper-process' | 'in-process';
   /** Commands that run at once; the rest wait in arrival order. Default: 4. */
@@ -59,7 +58,7 @@ export function resolveChildProcessOptions(
   options: ChildProcessModuleOptions,
 ): ResolvedChildProcessOptions {
   return {
-    spawner: options.spawner ?? 'in-process',
+    spawner: options.spawner ?? 'helper-process',
     maxConcurrency: options.maxConcurrency ?? 4,
     maxQueue: options.maxQueue ?? 64,
     timeoutMs: options.timeoutMs ?? 30_000,

@@ -198,5 +198,8 @@ export class ChildRun {
 }
 
 function closeOf(stream: Readable): Promise<void> {
+  // A pipe handed over by the spawn host may have ended and closed already, when the
+  // command wrote nothing and exited before its last pipe arrived.
+  if (stream.closed) return Promise.resolve();
   return new Promise((resolve) => stream.once('close', () => resolve()));
 }
