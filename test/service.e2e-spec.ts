@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { sharp } from '../src/jobs/image/sharp';
@@ -96,4 +96,42 @@ describe('node dist/main.js', () => {
     expect(service.output).toMatch(/Shutdown timeout: closing the connections still open/);
     stalled.destroy();
   });
+
+  it('leaves no command process behind when it is sent SIGTERM', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    service = new ServiceProcess({
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT_MS: '300',
+      CHILD_PROCESS_KILL_GRACE_MS: '200',
+      COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.e2e.json'),
+    });
+    await service.waitForOk(`${base}/health/ready`);
+    // `linger` forks a grandchild: both must go with the service.
+    const lingering = fetch(`${base}/commands/linger`, { method: 'POST' }).catch(() => undefined);
+    const running = () => processesRunning('sleep 31.5').length;
+    while (running() < 2) await new Promise((r) => setTimeout(r, 20));
+
+    service.child.kill('SIGTERM');
+    await service.exited;
+    await lingering;
+    expect(processesRunning('sleep 31.5')).toEqual([]);
+  });
 });
+
+/** Live processes whose command line is exactly `command` (argv joined by spaces). */
+function processesRunning(command: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (argv.join(' ') === command) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}

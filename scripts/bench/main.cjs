@@ -26,6 +26,7 @@ const SECTIONS = {
   pdf: () => require('./bench-pdf.cjs').benchPdf,
   image: () => require('./bench-image.cjs').benchImage,
   placement: () => require('./bench-image.cjs').benchPlacement,
+  commands: () => require('./bench-commands.cjs').benchCommands,
 };
 
 function version(name) {
