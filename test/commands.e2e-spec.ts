@@ -134,6 +134,18 @@ describe('POST /commands/:name under pressure', () => {
     expect(await slow).toBe(504);
   });
 
+  it('answers 503 with Retry-After once shutdown begins', async () => {
+    app = await startApp({ COMMANDS_CONFIG: COMMANDS });
+    app.get(ChildProcessRunner).beforeApplicationShutdown(); // what app.close() calls first
+    const res = await request(app.getHttpServer())
+      .post('/commands/wordcount')
+      .send('x')
+      .expect(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    await request(app.getHttpServer()).get('/health/ready').expect(503);
+  });
+
   it('refuses to start with a commands file naming a missing executable', async () => {
     const bad = join(__dirname, 'fixtures', 'commands.missing.json');
     await expect(startApp({ COMMANDS_CONFIG: bad })).rejects.toThrow(
