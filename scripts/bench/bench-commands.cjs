@@ -8,7 +8,22 @@
 const { spawn } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { fmt, heading, interleave, median, pairedRatio, table, verdict } = require('./lib.cjs');
+const { join } = require('node:path');
+const {
+  fmt,
+  heading,
+  interleave,
+  median,
+  pairedRatio,
+  percentile,
+  table,
+  verdict,
+} = require('./lib.cjs');
+const { measureLoad } = require('./load.cjs');
+const { startServer } = require('./processes.cjs');
+
+const ROOT = join(__dirname, '..', '..');
+const CLIENTS = 2;
 
 const CONCURRENCY = 4;
 const RUNS = 300;
@@ -207,6 +222,7 @@ async function benchCommands({ rounds }) {
         ],
       ],
     );
+    const http = await streamToClients(rounds);
     return {
       verdicts: [
         verdict(
@@ -247,6 +263,71 @@ async function benchCommands({ rounds }) {
   } finally {
     ballast.length = 0;
     await Promise.all(Object.values(runners).map((r) => r.onApplicationShutdown()));
+  }
+}
+
+/**
+ * The service, `node dist/main.js`: /health/live latency (1 connection) idle, and while
+ * CLIENTS clients download 100 MB each from POST /commands/zeros, over and over.
+ */
+async function streamToClients(rounds) {
+  const server = await startServer('service', join(ROOT, 'dist', 'main.js'), {
+    COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.bench.json'),
+  });
+  try {
+    const health = { url: `${server.url}/health/live`, connections: 1 };
+    let streaming = false;
+    let streamedBytes = 0;
+    const download = async () => {
+      while (streaming) {
+        const response = await fetch(`${server.url}/commands/zeros`, { method: 'POST' });
+        for await (const chunk of response.body) streamedBytes += chunk.length;
+      }
+    };
+    const variants = [{ name: 'idle' }, { name: 'streaming' }];
+    const results = await interleave(variants, Math.max(rounds, 3), async (v) => {
+      if (v.name === 'idle') return measureLoad(health, 3, 0.5);
+      streaming = true;
+      streamedBytes = 0;
+      const clients = Array.from({ length: CLIENTS }, download);
+      const started = performance.now();
+      const measured = await measureLoad(health, 3, 0.5);
+      streaming = false;
+      await Promise.all(clients);
+      return {
+        ...measured,
+        mbPerSecond: streamedBytes / 1e6 / ((performance.now() - started) / 1000),
+      };
+    });
+    const [idle, busy] = variants.map((v) =>
+      results.get(v).map((r) => ({ ...r, p99: percentile(r.latencies, 99) })),
+    );
+    console.log(
+      `\nThe service (\`node dist/main.js\`): GET /health/live, 1 connection, 3 s windows, idle and while ${CLIENTS} clients download 100 MB each from POST /commands/zeros, again and again.\n`,
+    );
+    table(
+      ['variant', 'health p99', 'p99 vs idle (paired)', 'MB/s to clients'],
+      [
+        ['idle', fmt.ms(median(idle.map((r) => r.p99))), '1.00×', ''],
+        [
+          'streaming',
+          fmt.ms(median(busy.map((r) => r.p99))),
+          fmt.ratio(
+            pairedRatio(
+              busy.map((r) => r.p99),
+              idle.map((r) => r.p99),
+            ),
+          ),
+          fmt.num(median(busy.map((r) => r.mbPerSecond))),
+        ],
+      ],
+    );
+    return pairedRatio(
+      busy.map((r) => r.p99),
+      idle.map((r) => r.p99),
+    );
+  } finally {
+    await server.stop();
   }
 }
 
