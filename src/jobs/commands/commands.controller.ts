@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   Controller,
   Inject,
@@ -64,37 +64,63 @@ export class CommandsController {
     stdout: NodeJS.ReadableStream,
     result: Promise<unknown>,
   ): Promise<void> {
-    const held: Buffer[] = [];
-    let size = 0;
-    let committed = false;
-    try {
-      for await (const chunk of stdout as AsyncIterable<Buffer>) {
-        if (!committed && size + chunk.length <= COMMIT_AFTER_BYTES) {
-          held.push(chunk);
-          size += chunk.length;
-          continue;
-        }
-        if (!committed) {
-          committed = true;
-          response.status(200).type('application/octet-stream');
-          response.write(Buffer.concat(held, size));
-        }
-        if (!response.write(chunk)) await once(response, 'drain');
-      }
-      await result;
-    } catch (error) {
-      if (!committed) throw error;
-      response.destroy(error as Error); // the status is out: cutting the response is all that is left
+    const { held, ended } = await holdBack(stdout, COMMIT_AFTER_BYTES);
+    if (ended) {
+      await result; // a failure here still gets its own status
+      response.status(200).type('application/octet-stream').send(held);
       return;
     }
-    if (committed) response.end();
-    else response.status(200).type('application/octet-stream').send(Buffer.concat(held, size));
+    response.status(200).type('application/octet-stream');
+    response.write(held);
+    try {
+      // stdout ends only if the command succeeds; a failure errors it, and pipeline() then
+      // cuts the response: the status is out, cutting it short is all that is left.
+      await pipeline(stdout, response);
+      await result;
+    } catch (error) {
+      response.destroy(error as Error);
+    }
   }
 
   private tooLarge(request: Request, limit: number): PayloadTooLargeException {
     request.res?.setHeader('Connection', 'close');
     return new PayloadTooLargeException(`The input is larger than the limit of ${limit} bytes`);
   }
+}
+
+/**
+ * Reads `stream` until it ends or more than `limit` bytes came; then pauses it. Rejects
+ * with the stream's error.
+ */
+function holdBack(
+  stream: NodeJS.ReadableStream,
+  limit: number,
+): Promise<{ held: Buffer; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    const done = (ended: boolean) => {
+      stream
+        .removeListener('data', onData)
+        .removeListener('end', onEnd)
+        .removeListener('error', onError);
+      resolve({ held: Buffer.concat(chunks, size), ended });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        stream.pause();
+        done(false);
+      }
+    };
+    const onEnd = () => done(true);
+    const onError = (error: Error) => {
+      stream.removeListener('data', onData).removeListener('end', onEnd);
+      reject(error);
+    };
+    stream.on('data', onData).once('end', onEnd).once('error', onError);
+  });
 }
 
 /** Passes at most `limit` bytes through; past that, calls `onOverflow` and stops. */
