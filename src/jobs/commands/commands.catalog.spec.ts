@@ -36,7 +36,7 @@ describe('loadCommands', () => {
       /commands\.wc\.args must be an array of strings/,
     ],
     [
-      { commands: { wc: { executable: 'wc', shell: true } } },
+      { commands: { wc: { executable: 'wc', shell: '/bin/sh' } } },
       /commands\.wc has unknown field shell/,
     ],
     [
