@@ -35,9 +35,9 @@ export class SpawnHostExitedError extends Error {
 
 /**
  * Spawns through the spawn host (spawn-host.ts), a helper process forked on first use and
- * again if it dies. Measured here: a burst of 200 spawns, four at a time, from a service
- * of 150 MiB held its event loop's p99 delay at 1.9 ms (idle: 1.1 ms), where spawning
- * in-process pushed it past 400 ms; the small host also forks about 5× faster.
+ * again if it dies. BENCHMARKS.md section 4: during a burst of spawns from a process of
+ * 257 MiB, its event loop's p99 delay stayed at 1.96× idle, against 28.7× spawning
+ * in-process; and commands started 4.6× faster than a bare spawn loop.
  */
 export class HelperProcessSpawner implements Spawner {
   private host?: ChildProcess;
