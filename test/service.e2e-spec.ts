@@ -93,7 +93,7 @@ describe('node dist/main.js', () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toEqual({ code: 1, signal: null });
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(service.output).toMatch(/Shutdown timeout: closing the connections still open/);
+    expect(service.output).toMatch(/Shutdown timeout: cutting 1 open connection/);
     stalled.destroy();
   });
 

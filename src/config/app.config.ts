@@ -4,12 +4,15 @@ import { envInt } from './env';
 export interface AppConfig {
   /** HTTP port of the service. `PORT`, default 3000. */
   port: number;
+  /** How long shutdown keeps serving while not ready, so load balancers stop routing here. `SHUTDOWN_DELAY_MS`, default 0. */
+  shutdownDelayMs: number;
   /** How long shutdown waits for in-flight work before it stops it. `SHUTDOWN_TIMEOUT_MS`, default 10 s. */
   shutdownTimeoutMs: number;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => ({
   port: envInt(process.env, 'PORT', { default: 3000, min: 0, max: 65_535 }),
+  shutdownDelayMs: envInt(process.env, 'SHUTDOWN_DELAY_MS', { default: 0, min: 0, max: 600_000 }),
   shutdownTimeoutMs: envInt(process.env, 'SHUTDOWN_TIMEOUT_MS', {
     default: 10_000,
     min: 0,

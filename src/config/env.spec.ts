@@ -1,5 +1,16 @@
-import { envInt, InvalidEnvironmentError } from './env';
+import { appConfig } from './app.config';
+import { envBool, envInt, envIntOrAuto, InvalidEnvironmentError } from './env';
 import { workerPoolConfig } from './worker-pool.config';
+
+/** The error `read()` throws. */
+function failure(read: () => unknown): unknown {
+  try {
+    read();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
 
 describe('envInt', () => {
   const options = { default: 7, min: 1, max: 10 };
@@ -33,6 +44,90 @@ describe('envInt', () => {
       });
     },
   );
+});
+
+describe('envIntOrAuto', () => {
+  const range = { min: 1, max: 256 };
+
+  it.each([undefined, '', '  ', 'auto', 'AUTO', ' Auto '])('returns auto for %j', (value) => {
+    expect(envIntOrAuto({ N: value }, 'N', range)).toBe('auto');
+  });
+
+  it('parses integers inside the range', () => {
+    expect(envIntOrAuto({ N: '1' }, 'N', range)).toBe(1);
+    expect(envIntOrAuto({ N: ' 256 ' }, 'N', range)).toBe(256);
+  });
+
+  it.each(['0', '257', '2.5', 'automatic', 'max'])('refuses %j, naming the variable', (value) => {
+    const error = failure(() => envIntOrAuto({ N: value }, 'N', range));
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    expect(error).toMatchObject({
+      variable: 'N',
+      value,
+      message: `Invalid environment variable N=${JSON.stringify(value)}: expected "auto" or an integer from 1 to 256`,
+    });
+  });
+});
+
+describe('envBool', () => {
+  it('returns the default when the variable is unset or empty', () => {
+    expect(envBool({}, 'B', true)).toBe(true);
+    expect(envBool({ B: '' }, 'B', false)).toBe(false);
+    expect(envBool({ B: ' ' }, 'B', true)).toBe(true);
+  });
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    [' Yes ', true],
+    ['false', false],
+    ['False', false],
+    ['0', false],
+    ['no', false],
+    ['NO', false],
+  ])('reads %j as %s', (value, expected) => {
+    expect(envBool({ B: value }, 'B', !expected)).toBe(expected);
+  });
+
+  it.each(['on', 'off', 'y', '2', 'truthy', 'constructor', 'toString'])(
+    'refuses %j, naming the variable',
+    (value) => {
+      const error = failure(() => envBool({ B: value }, 'B', true));
+      expect(error).toBeInstanceOf(InvalidEnvironmentError);
+      expect(error).toMatchObject({
+        variable: 'B',
+        value,
+        message: `Invalid environment variable B=${JSON.stringify(value)}: expected one of true, false, 1, 0, yes, no`,
+      });
+    },
+  );
+});
+
+describe('appConfig', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('reads PORT, SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS', () => {
+    delete process.env.PORT;
+    delete process.env.SHUTDOWN_DELAY_MS;
+    delete process.env.SHUTDOWN_TIMEOUT_MS;
+    expect(appConfig()).toEqual({ port: 3000, shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 });
+    Object.assign(process.env, {
+      PORT: '8080',
+      SHUTDOWN_DELAY_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    expect(appConfig()).toEqual({ port: 8080, shutdownDelayMs: 5000, shutdownTimeoutMs: 2000 });
+  });
+
+  it('refuses a SHUTDOWN_DELAY_MS above 10 minutes', () => {
+    process.env.SHUTDOWN_DELAY_MS = '600001';
+    expect(() => appConfig()).toThrow(/SHUTDOWN_DELAY_MS="600001"/);
+  });
 });
 
 describe('workerPoolConfig', () => {

@@ -17,10 +17,13 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
-export interface IntOptions {
-  default: number;
+export interface IntRange {
   min?: number;
   max?: number;
+}
+
+export interface IntOptions extends IntRange {
+  default: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -34,11 +37,44 @@ function raw(env: Env, name: string): string | undefined {
 export function envInt(env: Env, name: string, options: IntOptions): number {
   const value = raw(env, name);
   if (value === undefined) return options.default;
-  const min = options.min ?? Number.MIN_SAFE_INTEGER;
-  const max = options.max ?? Number.MAX_SAFE_INTEGER;
+  return parseInteger(name, value, options, '');
+}
+
+/** An integer variable with an inclusive range, or `'auto'` (any case); unset or empty means `'auto'`. */
+export function envIntOrAuto(env: Env, name: string, options: IntRange): number | 'auto' {
+  const value = raw(env, name);
+  if (value === undefined || value.toLowerCase() === 'auto') return 'auto';
+  return parseInteger(name, value, options, '"auto" or ');
+}
+
+// A Map, not an object literal: `booleans['constructor']` must not find Object's.
+const booleans: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+  ['1', true],
+  ['0', false],
+  ['yes', true],
+  ['no', false],
+]);
+
+/** A boolean variable: true/false, 1/0 or yes/no, in any case; unset or empty means the default. */
+export function envBool(env: Env, name: string, defaultValue: boolean): boolean {
+  const value = raw(env, name);
+  if (value === undefined) return defaultValue;
+  const parsed = booleans.get(value.toLowerCase());
+  if (parsed === undefined) {
+    throw new InvalidEnvironmentError(name, value, 'one of true, false, 1, 0, yes, no');
+  }
+  return parsed;
+}
+
+/** `value` as an integer inside `range`; the error's "expected" starts with `otherwise`. */
+function parseInteger(name: string, value: string, range: IntRange, otherwise: string): number {
+  const min = range.min ?? Number.MIN_SAFE_INTEGER;
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
   const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-    throw new InvalidEnvironmentError(name, value, `an integer from ${min} to ${max}`);
+    throw new InvalidEnvironmentError(name, value, `${otherwise}an integer from ${min} to ${max}`);
   }
   return parsed;
 }

@@ -1,4 +1,5 @@
 export { appConfig, type AppConfig } from './app.config';
+export { readClusterConfig, type ClusterConfig } from './cluster.config';
 export { imageConfig, type ImageConfig } from './image.config';
 export { pdfConfig, type PdfConfig } from './pdf.config';
 export { workerPoolConfig, type WorkerPoolConfig } from './worker-pool.config';

@@ -52,6 +52,22 @@ export class ServiceProcess {
     throw new Error(`service not ready after ${timeoutMs} ms:\n${this.output}`);
   }
 
+  /**
+   * Waits until the output after offset `from` matches `pattern` (its flags must not
+   * include `g`); returns the match. Fails after `timeoutMs`, or when the process exits.
+   */
+  async waitForOutput(pattern: RegExp, timeoutMs = 15_000, from = 0): Promise<RegExpMatchArray> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.output.slice(from).match(pattern);
+      if (match) return match;
+      if (Date.now() > end || this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`no output matching ${pattern} after ${timeoutMs} ms:\n${this.output}`);
+      }
+      await delay(20);
+    }
+  }
+
   /** Kills the process if it is still running (test cleanup). */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {

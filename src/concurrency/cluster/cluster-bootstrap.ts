@@ -1,0 +1,107 @@
+import cluster from 'node:cluster';
+import { readClusterConfig, type ClusterConfig } from '../../config/cluster.config';
+import { envInt } from '../../config/env';
+import { ClusterPrimary } from './cluster-primary';
+import { EXIT_CONFIG_ERROR } from './cluster.protocol';
+import { superviseWorker } from './cluster-worker';
+import { detectCpuBudget } from './cpu-budget';
+import { GracefulShutdown } from './graceful-shutdown';
+import type { ServedApp } from './served-app';
+import { describePlan, planThreads, type ThreadPlan } from './thread-plan';
+
+export interface ClusterBootstrapOptions {
+  /**
+   * Starts the app in this process, listening. Load the app here, lazily (`import()`), so
+   * the primary never loads it.
+   */
+  start: () => Promise<ServedApp>;
+  /** Default: read from the environment (`CLUSTER_*`, `SHUTDOWN_*`). */
+  config?: ClusterConfig;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs the app the way the environment asks: with `CLUSTER_ENABLED` (the default), this
+ * process becomes a thin primary that forks and supervises one worker per usable CPU, and
+ * each worker runs `start`; without, `start` runs here. Both drain the same way on
+ * SIGTERM/SIGINT. A plain class: it runs before Nest exists.
+ */
+export class ClusterBootstrap {
+  static run(options: ClusterBootstrapOptions): void {
+    const log = options.log ?? console.log;
+    if (cluster.isWorker) {
+      const config = options.config ?? readClusterConfig();
+      startHere(options, (app) => superviseWorker(app, config));
+      return;
+    }
+    let config: ClusterConfig;
+    let plan: ThreadPlan;
+    try {
+      config = options.config ?? readClusterConfig();
+      plan = planFor(config);
+    } catch (error) {
+      failedToStart(error, 1);
+      return;
+    }
+    if (config.enabled) {
+      new ClusterPrimary(config, plan, log).start();
+      return;
+    }
+    log(describePlan(plan));
+    Object.assign(process.env, plan.workerEnv);
+    startHere(options, (app) => superviseSingleProcess(app, config, log));
+  }
+}
+
+/** The thread plan, plus libuv's pool sized for the plan's image slots (sharp runs there). */
+function planFor(config: ClusterConfig): ThreadPlan {
+  const operator = (name: string) =>
+    process.env[name]?.trim() ? envInt(process.env, name, { default: 1, min: 1, max: 256 }) : undefined;
+  const plan = planThreads({
+    budget: detectCpuBudget(),
+    clusterEnabled: config.enabled,
+    workers: config.workers,
+    poolThreads: operator('WORKER_POOL_THREADS'),
+    inlineConcurrency: operator('WORKER_INLINE_CONCURRENCY'),
+  });
+  // libuv sizes its pool once, at first use, from UV_THREADPOOL_SIZE: set before the app loads.
+  if (!process.env.UV_THREADPOOL_SIZE?.trim()) {
+    plan.workerEnv.UV_THREADPOOL_SIZE = String(Math.max(4, plan.inlineConcurrencyPerWorker + 2));
+  }
+  return plan;
+}
+
+function startHere(options: ClusterBootstrapOptions, supervise: (app: ServedApp) => void): void {
+  options.start().then(supervise, (error: unknown) =>
+    failedToStart(error, cluster.isWorker && isConfigError(error) ? EXIT_CONFIG_ERROR : 1),
+  );
+}
+
+/** One process, no primary: SIGTERM/SIGINT drain it; a second signal exits at once. */
+function superviseSingleProcess(
+  app: ServedApp,
+  config: ClusterConfig,
+  log: (line: string) => void,
+): void {
+  const shutdown = new GracefulShutdown(app, log);
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
+    process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
+    log(
+      `${signal} received: not ready now, draining in ${config.shutdownDelayMs} ms, for up to ${config.shutdownTimeoutMs} ms`,
+    );
+    void shutdown
+      .run({ delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs })
+      .then((code) => process.exit(code));
+  };
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+}
+
+function isConfigError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Invalid environment variable');
+}
+
+function failedToStart(error: unknown, code: number): void {
+  console.error(`Failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(code);
+}

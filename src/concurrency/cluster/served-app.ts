@@ -1,0 +1,14 @@
+import type { Server } from 'node:http';
+
+/**
+ * What ClusterBootstrap needs from the app it runs: a started, listening app. A Nest app
+ * fits with a few lines (see src/main.ts).
+ */
+export interface ServedApp {
+  /** The listening HTTP server, drained on shutdown. */
+  readonly server: Server;
+  /** Turns readiness off at once: called when shutdown begins, before anything is torn down. */
+  markNotReady(): void;
+  /** Releases everything else (Nest: `app.close()`, which runs the shutdown hooks). */
+  close(): Promise<void>;
+}
