@@ -17,6 +17,12 @@ export interface ClusterBootstrapOptions {
   start: () => Promise<ServedApp>;
   /** Default: read from the environment (`CLUSTER_*`, `SHUTDOWN_*`). */
   config?: ClusterConfig;
+  /**
+   * A dotenv file loaded into `process.env` first (variables already set win), so the
+   * primary's plan sees what `@nestjs/config` would load later. Default `.env` in the
+   * working directory, if present; `false` skips it.
+   */
+  envFile?: string | false;
   log?: (line: string) => void;
 }
 
@@ -29,6 +35,7 @@ export interface ClusterBootstrapOptions {
 export class ClusterBootstrap {
   static run(options: ClusterBootstrapOptions): void {
     const log = options.log ?? console.log;
+    if (cluster.isPrimary && options.envFile !== false) loadEnvFile(options.envFile ?? '.env');
     if (cluster.isWorker) {
       const config = options.config ?? readClusterConfig();
       startHere(options, (app) => superviseWorker(app, config));
@@ -95,6 +102,14 @@ function superviseSingleProcess(
       .then((code) => process.exit(code));
   };
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+}
+
+function loadEnvFile(path: string): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 function isConfigError(error: unknown): boolean {

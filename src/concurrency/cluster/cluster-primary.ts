@@ -75,7 +75,9 @@ export class ClusterPrimary {
   }
 
   start(): void {
-    cluster.schedulingPolicy = cluster.SCHED_RR;
+    // Round robin (Node's default on Linux) spreads connections evenly; the operator may
+    // choose NODE_CLUSTER_SCHED_POLICY=none (README, "Known limit").
+    if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_RR;
     this.log(describePlan(this.plan));
     for (const slot of this.slots) this.fork(slot, 'start');
     this.watchdog = setInterval(
