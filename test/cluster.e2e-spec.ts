@@ -204,7 +204,10 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
   });
 
   it('replaces a worker above CLUSTER_WORKER_MAX_RSS_MB: the new one ready first, then the old one drained', async () => {
-    const { service } = await startCluster({ CLUSTER_WORKER_MAX_RSS_MB: '1' });
+    const { service } = await startCluster({
+      CLUSTER_WORKER_MAX_RSS_MB: '1',
+      CLUSTER_STABLE_UPTIME_MS: '1000',
+    });
     const [, pid] = await service.waitForOutput(
       /Cluster: worker \d+ \(pid (\d+)\) uses \d+ MiB RSS, above 1 MiB; replacing it/,
     );

@@ -142,8 +142,14 @@ export class ClusterPrimary {
     }
   }
 
+  /** Not before a stable uptime: a limit below a fresh worker's RSS must not become a fork loop. */
   private canReplace(member: Member): boolean {
-    return this.state === 'running' && member.slot.current === member && !member.slot.replacing;
+    return (
+      this.state === 'running' &&
+      member.slot.current === member &&
+      !member.slot.replacing &&
+      Date.now() - member.forkedAt >= this.config.stableUptimeMs
+    );
   }
 
   private onExit(member: Member, code: number | null, signal: string | null): void {
