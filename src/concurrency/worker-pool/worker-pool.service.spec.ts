@@ -170,6 +170,16 @@ describe('WorkerPool', () => {
     expect(pool.stats().runTime.count).toBeGreaterThanOrEqual(1);
   });
 
+  it("counts each thread's finished and failed tasks", async () => {
+    const pool = await createPool({ threads: 1 });
+    await pool.run(add, { a: 1, b: 1 });
+    await pool.run(add, { a: 1, b: 2 });
+    await pool.run(fail, 'bad input').catch(() => undefined);
+    const [thread] = pool.stats().threads;
+    expect(thread).toMatchObject({ tasksDone: 2, tasksFailed: 1 });
+    expect(thread.runP99Ms).toBeGreaterThanOrEqual(0);
+  });
+
   describe('in-process tasks', () => {
     it('bounds concurrency and queue, and holds the slot until the work settles', async () => {
       const pool = await createPool({ threads: 1, inlineConcurrency: 1, maxQueue: 1 });

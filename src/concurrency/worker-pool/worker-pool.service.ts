@@ -26,6 +26,7 @@ import {
   type WorkerPoolModuleOptions,
 } from './worker-pool.options';
 import { type WorkerPoolStats } from './worker-pool.stats';
+import { type PiscinaThread, type ThreadTally, tallyThread } from './thread-tally';
 import { type Task } from './task';
 
 /** Options of one {@link WorkerPool.run} call. */
@@ -38,12 +39,6 @@ export interface RunOptions {
   transferList?: readonly Transferable[];
 }
 
-type PiscinaWorkerInfo = {
-  id: number;
-  currentUsage: number;
-  destroyed: boolean;
-  terminating: boolean;
-};
 
 // Under jest the app runs from .ts sources, and so must its threads (see the hook file).
 const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
@@ -59,7 +54,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
   private readonly options: ResolvedWorkerPoolOptions;
   private readonly threadLane: FifoLane;
   private readonly inlineLane: FifoLane;
-  private readonly workers = new Map<number, PiscinaWorkerInfo>();
+  private readonly workers = new Map<number, { thread: PiscinaThread; tally: ThreadTally }>();
   /** Work started and not yet finished: may outlive its caller after a timeout or abort. */
   private readonly working = new Set<Promise<unknown>>();
   private readonly waitTime = new LatencyHistogram();
@@ -93,14 +88,17 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       // own order fair too, should a thread die and leave tasks waiting for its successor.
       stricterFIFO: true,
       recordTiming: true,
+      workerHistogram: true,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
       niceIncrement: this.options.niceIncrement,
       execArgv: RUNNING_FROM_SOURCES
         ? ['--require', join(__dirname, '..', 'typescript-hook.cjs')]
         : undefined,
     });
-    piscina.on('workerCreate', (worker: PiscinaWorkerInfo) => this.workers.set(worker.id, worker));
-    piscina.on('workerDestroy', (worker: PiscinaWorkerInfo) => {
+    piscina.on('workerCreate', (thread: PiscinaThread) =>
+      this.workers.set(thread.id, { thread, tally: tallyThread(thread) }),
+    );
+    piscina.on('workerDestroy', (worker: PiscinaThread) => {
       this.workers.delete(worker.id);
       if (this.accepting) this.counters.threadRestarts++;
     });
@@ -157,10 +155,13 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     const { threadLane, inlineLane } = this;
     return {
       accepting: this.accepting,
-      threads: [...this.workers.values()].map((w) => ({
-        id: w.id,
-        alive: !w.destroyed && !w.terminating,
-        busy: w.currentUsage > 0,
+      threads: [...this.workers.values()].map(({ thread, tally }) => ({
+        id: thread.id,
+        alive: !thread.destroyed && !thread.terminating,
+        busy: thread.currentUsage > 0,
+        tasksDone: tally.done,
+        tasksFailed: tally.failed,
+        runP99Ms: thread.histogram?.p99 ?? 0,
       })),
       threadRestarts: this.counters.threadRestarts,
       queueSize: threadLane.queued + inlineLane.queued,

@@ -6,6 +6,11 @@ export interface ThreadStats {
   id: number;
   alive: boolean;
   busy: boolean;
+  /** Tasks this thread finished: returned, or threw. */
+  tasksDone: number;
+  tasksFailed: number;
+  /** p99 of this thread's run times, in ms. */
+  runP99Ms: number;
 }
 
 /** A point-in-time picture of the pool, for health checks and metrics. */
