@@ -15,11 +15,14 @@ import { ChildProcessModule } from './concurrency/child-process';
 import { CommandsModule } from './jobs/commands/commands.module';
 import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging';
+import { MetricsModule } from './metrics/metrics.module';
 import { ImageModule } from './jobs/image/image.module';
 import { PdfModule } from './jobs/pdf/pdf.module';
 
 @Module({
   imports: [
+    LoggingModule,
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
@@ -34,6 +37,7 @@ import { PdfModule } from './jobs/pdf/pdf.module';
       useFactory: ({ commandsFile: _, maxInputBytes: __, ...options }: ChildProcessConfig) =>
         options,
     }),
+    MetricsModule,
     HealthModule,
     ImageModule,
     PdfModule,

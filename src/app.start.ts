@@ -4,7 +4,10 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { type AppConfig, appConfig } from './config';
 import type { ServedApp } from './concurrency/cluster';
+import { HealthSnapshotService } from './health/health-snapshot.service';
 import { ShutdownState } from './health/shutdown-state';
+import { AppLogger } from './logging';
+import { MetricsService } from './metrics/metrics.service';
 
 /** Creates the Nest app, listening on PORT: what each cluster worker (or the one process) runs. */
 export async function startApp(): Promise<ServedApp> {
@@ -12,14 +15,21 @@ export async function startApp(): Promise<ServedApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
     abortOnError: false,
+    // Nest's boot lines wait for the pino logger, so every line of the process is pino's.
+    bufferLogs: true,
   });
+  app.useLogger(app.get(AppLogger));
   configureApp(app);
   const { port } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
   const shutdown = app.get(ShutdownState);
+  const health = app.get(HealthSnapshotService);
+  const metrics = app.get(MetricsService);
   return {
     server: app.getHttpServer(),
     markNotReady: () => shutdown.begin(),
     close: () => app.close(),
+    snapshot: () => health.snapshot(),
+    metrics: () => metrics.json(),
   };
 }

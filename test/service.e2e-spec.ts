@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sharp } from '../src/jobs/image/sharp';
 import { makePng } from './support/images';
 import { extractPdf } from './support/pdf-text';
+import { logLines } from './support/log-lines';
 import { freePort, ServiceProcess } from './support/service-process';
 import { longReport } from './support/reports';
 
@@ -23,8 +24,14 @@ describe('node dist/main.js', () => {
     service = new ServiceProcess({ PORT: String(await freePort()), WORKER_POOL_THREADS: 'many' });
     const { code } = await service.exited;
     expect(code).toBe(1);
-    expect(service.output).toMatch(
-      /Failed to start: Invalid environment variable WORKER_POOL_THREADS="many"/,
+    // One fatal JSON line; its message, once decoded, names the variable and its value.
+    expect(logLines(service.output)).toContainEqual(
+      expect.objectContaining({
+        level: 'fatal',
+        msg: expect.stringMatching(
+          /^Failed to start: Invalid environment variable WORKER_POOL_THREADS="many"/,
+        ) as unknown,
+      }),
     );
   });
 

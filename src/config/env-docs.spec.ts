@@ -6,7 +6,8 @@ import { join } from 'node:path';
  * default) and the README. A variable added without docs fails here.
  */
 const ROOT = join(__dirname, '..', '..');
-const READ = /env(?:Int|Bool|IntOrAuto)\(\s*[\w.]+,\s*'([A-Z0-9_]+)'|process\.env\.([A-Z0-9_]+)/g;
+const READ =
+  /env(?:Int|Bool|IntOrAuto|Enum)(?:<\w+>)?\(\s*[\w.]+,\s*'([A-Z0-9_]+)'|process\.env\.([A-Z0-9_]+)/g;
 
 function variablesRead(): string[] {
   const names = new Set<string>();
@@ -26,7 +27,7 @@ describe('configuration docs', () => {
 
   it('finds the variables the config reads', () => {
     expect(variables).toEqual(
-      expect.arrayContaining(['PORT', 'CLUSTER_WORKERS', 'COMMANDS_CONFIG']),
+      expect.arrayContaining(['PORT', 'CLUSTER_WORKERS', 'COMMANDS_CONFIG', 'LOG_FORMAT']),
     );
   });
 

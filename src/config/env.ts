@@ -68,6 +68,21 @@ export function envBool(env: Env, name: string, defaultValue: boolean): boolean 
   return parsed;
 }
 
+/** One of `values` (exact, after trimming); unset or empty means the default. */
+export function envEnum<T extends string>(
+  env: Env,
+  name: string,
+  values: readonly T[],
+  defaultValue: T,
+): T {
+  const value = raw(env, name);
+  if (value === undefined) return defaultValue;
+  if (!(values as readonly string[]).includes(value)) {
+    throw new InvalidEnvironmentError(name, value, `one of ${values.join(', ')}`);
+  }
+  return value as T;
+}
+
 /** `value` as an integer inside `range`; the error's "expected" starts with `otherwise`. */
 function parseInteger(name: string, value: string, range: IntRange, otherwise: string): number {
   const min = range.min ?? Number.MIN_SAFE_INTEGER;

@@ -5,3 +5,4 @@ export { pdfConfig, type PdfConfig } from './pdf.config';
 export { workerPoolConfig, type WorkerPoolConfig } from './worker-pool.config';
 export { InvalidEnvironmentError } from './env';
 export { childProcessConfig, type ChildProcessConfig } from './child-process.config';
+export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';

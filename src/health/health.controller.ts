@@ -1,22 +1,19 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { ChildProcessHealthIndicator } from '../concurrency/child-process';
-import { WorkerPoolHealthIndicator } from '../concurrency/worker-pool';
-import { ShutdownState } from './shutdown-state';
+import { HealthSnapshotService } from './health-snapshot.service';
 
 /**
- * Probes on the app port. Liveness depends on nothing but this event loop answering;
- * readiness also needs the process not to be shutting down, and the worker pool and the
- * child process runner to take work.
+ * Probes of this one process on the app port (the probe port, HEALTH_PORT, serves the whole
+ * cluster). Liveness depends on nothing but this event loop answering; readiness also needs
+ * the process not to be shutting down, its event loop not saturated, and the worker pool
+ * and the child process runner to take work.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly workerPool: WorkerPoolHealthIndicator,
-    private readonly childProcess: ChildProcessHealthIndicator,
-    private readonly shutdown: ShutdownState,
+    private readonly snapshot: HealthSnapshotService,
   ) {}
 
   @Get('live')
@@ -33,15 +30,6 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () => {
-        const lifecycle = this.indicators.check('lifecycle');
-        return this.shutdown.shuttingDown
-          ? lifecycle.down({ reason: 'shutting down' })
-          : lifecycle.up();
-      },
-      () => this.workerPool.check('workerPool'),
-      () => this.childProcess.check('childProcess'),
-    ]);
+    return this.health.check(this.snapshot.readinessChecks().map((result) => () => result));
   }
 }

@@ -9,6 +9,8 @@ import { configureApp } from '../../src/app.setup';
  * shutdown hooks as SIGTERM and proves the pool releases its threads.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<NestExpressApplication> {
+  // pino writes to stdout itself, past jest's console capture: quiet unless a test asks.
+  env = { LOG_LEVEL: 'silent', ...env };
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   try {

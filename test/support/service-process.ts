@@ -25,7 +25,8 @@ export class ServiceProcess {
 
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      // The probe port is off unless a test asks for one: suites run in parallel.
+      env: { ...process.env, NO_COLOR: '1', HEALTH_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => (this.output += chunk.toString());

@@ -20,6 +20,7 @@ export class ChildProcessHealthIndicator {
       maxQueue: stats.maxQueue,
       timedOut: stats.timedOut,
       killed: stats.killed,
+      processes: stats.running,
     };
     if (!stats.accepting) return indicator.down({ ...summary, reason: 'shutting down' });
     if (stats.maxQueue > 0 && stats.queued >= stats.maxQueue) {

@@ -495,6 +495,7 @@ describe('ChildProcessRunner', () => {
           maxQueue: 1,
           timedOut: 0,
           killed: 0,
+          processes: [{ pid: held.pid, executable: 'cat', ageMs: expect.any(Number) as number }],
         },
       });
 

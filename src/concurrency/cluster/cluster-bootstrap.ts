@@ -1,7 +1,11 @@
 import cluster from 'node:cluster';
 import { readClusterConfig, type ClusterConfig } from '../../config/cluster.config';
 import { envInt } from '../../config/env';
+import { readLoggingConfig } from '../../config/logging.config';
+import { labelProcess, logLine, type LogLine, processLogger } from '../../logging/process-logger';
 import { ClusterPrimary } from './cluster-primary';
+import type { ClusterView } from './cluster-view';
+import { SingleProcessView } from './single-process-view';
 import { EXIT_CONFIG_ERROR } from './cluster.protocol';
 import { superviseWorker } from './cluster-worker';
 import { detectCpuBudget } from './cpu-budget';
@@ -23,7 +27,13 @@ export interface ClusterBootstrapOptions {
    * working directory, if present; `false` skips it.
    */
   envFile?: string | false;
-  log?: (line: string) => void;
+  /**
+   * Starts the probe server (health and metrics) in the supervising process — the primary,
+   * or the one app process — before any worker or app starts. Load it lazily too.
+   */
+  probes?: (view: ClusterView) => Promise<unknown>;
+  /** Where supervisor lines go. Default: the process's pino logger (`LOG_LEVEL`, `LOG_FORMAT`). */
+  log?: LogLine;
 }
 
 /**
@@ -34,7 +44,7 @@ export interface ClusterBootstrapOptions {
  */
 export class ClusterBootstrap {
   static run(options: ClusterBootstrapOptions): void {
-    const log = options.log ?? console.log;
+    const log = options.log ?? logLine;
     if (cluster.isPrimary && options.envFile !== false) loadEnvFile(options.envFile ?? '.env');
     if (cluster.isWorker) {
       const config = options.config ?? readClusterConfig();
@@ -45,25 +55,41 @@ export class ClusterBootstrap {
     let plan: ThreadPlan;
     try {
       config = options.config ?? readClusterConfig();
+      readLoggingConfig(); // validated here, so a bad LOG_* variable fails to start like any other
       plan = planFor(config);
     } catch (error) {
       failedToStart(error, 1);
       return;
     }
     if (config.enabled) {
-      new ClusterPrimary(config, plan, log).start();
+      labelProcess('primary');
+      const primary = new ClusterPrimary(config, plan, log);
+      startProbes(options, primary).then(
+        () => primary.start(),
+        (error: unknown) => failedToStart(error, 1),
+      );
       return;
     }
     log(describePlan(plan));
     Object.assign(process.env, plan.workerEnv);
-    startHere(options, (app) => superviseSingleProcess(app, config, log));
+    const view = new SingleProcessView();
+    startProbes(options, view).then(
+      () =>
+        startHere(options, (app) => {
+          view.serve(app);
+          superviseSingleProcess(app, config, log, view);
+        }),
+      (error: unknown) => failedToStart(error, 1),
+    );
   }
 }
 
 /** The thread plan, plus libuv's pool sized for the plan's image slots (sharp runs there). */
 function planFor(config: ClusterConfig): ThreadPlan {
   const operator = (name: string) =>
-    process.env[name]?.trim() ? envInt(process.env, name, { default: 1, min: 1, max: 256 }) : undefined;
+    process.env[name]?.trim()
+      ? envInt(process.env, name, { default: 1, min: 1, max: 256 })
+      : undefined;
   const plan = planThreads({
     budget: detectCpuBudget(),
     clusterEnabled: config.enabled,
@@ -78,20 +104,28 @@ function planFor(config: ClusterConfig): ThreadPlan {
   return plan;
 }
 
+async function startProbes(options: ClusterBootstrapOptions, view: ClusterView): Promise<void> {
+  await options.probes?.(view);
+}
+
 function startHere(options: ClusterBootstrapOptions, supervise: (app: ServedApp) => void): void {
-  options.start().then(supervise, (error: unknown) =>
-    failedToStart(error, cluster.isWorker && isConfigError(error) ? EXIT_CONFIG_ERROR : 1),
-  );
+  options
+    .start()
+    .then(supervise, (error: unknown) =>
+      failedToStart(error, cluster.isWorker && isConfigError(error) ? EXIT_CONFIG_ERROR : 1),
+    );
 }
 
 /** One process, no primary: SIGTERM/SIGINT drain it; a second signal exits at once. */
 function superviseSingleProcess(
   app: ServedApp,
   config: ClusterConfig,
-  log: (line: string) => void,
+  log: LogLine,
+  view: SingleProcessView,
 ): void {
   const shutdown = new GracefulShutdown(app, log);
   const onSignal = (signal: NodeJS.Signals) => {
+    view.stopping = true;
     process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
     process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
     log(
@@ -117,6 +151,9 @@ function isConfigError(error: unknown): boolean {
 }
 
 function failedToStart(error: unknown, code: number): void {
-  console.error(`Failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  const message = `Failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  // A configuration error says it all; anything else gets its stack.
+  if (isConfigError(error)) processLogger().fatal(message);
+  else processLogger().fatal({ err: error }, message);
   process.exit(code);
 }

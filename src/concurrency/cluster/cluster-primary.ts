@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClusterConfig } from '../../config/cluster.config';
+import { logLine, type LogLine } from '../../logging/process-logger';
 import {
   EXIT_CONFIG_ERROR,
   isWorkerMessage,
@@ -8,6 +9,7 @@ import {
   type WorkerMessage,
 } from './cluster.protocol';
 import { clusterMessages as messages } from './cluster.messages';
+import type { ClusterView, SupervisorState, WorkerExit, WorkerView } from './cluster-view';
 import { CrashLoopDetector } from './crash-loop';
 import { RestartBackoff } from './restart-backoff';
 import { describePlan, type ThreadPlan } from './thread-plan';
@@ -23,6 +25,10 @@ interface Member {
   readyAt?: number;
   lastHeartbeat: number;
   rssBytes: number;
+  loopDelayP99Ms?: number;
+  snapshot?: unknown;
+  /** Set when the supervisor ends it, for the exit record. */
+  endReason?: WorkerExit['reason'];
   /** Its exit is expected (replaced or shutting down): no restart, no crash accounting. */
   retiring: boolean;
   readonly ready: Promise<boolean>;
@@ -37,18 +43,27 @@ interface Slot {
   readonly backoff: RestartBackoff;
   restartTimer?: NodeJS.Timeout;
   replacing: boolean;
+  restarts: number;
 }
+
+/** Exits kept for `/health`. */
+const EXITS_KEPT = 20;
 
 /**
  * The primary process: forks the planned workers and keeps them healthy. It loads no app
  * code (with round-robin scheduling it sits in the path of every connection), so it stays
  * small and its event loop free for accepting and handing over connections.
  */
-export class ClusterPrimary {
+export class ClusterPrimary implements ClusterView {
+  readonly mode = 'cluster';
+  private readonly recentExits: WorkerExit[] = [];
+  private readonly scrapes = new Map<number, (metrics: unknown) => void>();
+  private scrapeIds = 0;
+  private crashLooping = false;
   private readonly members = new Set<Member>();
   private readonly slots: Slot[];
   private readonly crashLoop: CrashLoopDetector;
-  private state: 'running' | 'stopping' = 'running';
+  private phase: 'running' | 'stopping' = 'running';
   private allReadyLogged = false;
   private replacements: Promise<unknown> = Promise.resolve();
   private watchdog?: NodeJS.Timeout;
@@ -56,7 +71,7 @@ export class ClusterPrimary {
   constructor(
     private readonly config: ClusterConfig,
     private readonly plan: ThreadPlan,
-    private readonly log: (line: string) => void = console.log,
+    private readonly log: LogLine = logLine,
   ) {
     this.crashLoop = new CrashLoopDetector({
       maxUnstableExits: config.crashLoopMaxExits,
@@ -66,6 +81,7 @@ export class ClusterPrimary {
     this.slots = Array.from({ length: plan.workers }, (_, index) => ({
       id: index + 1,
       replacing: false,
+      restarts: 0,
       backoff: new RestartBackoff({
         initialMs: config.restartBackoffMs,
         maxMs: config.restartBackoffMaxMs,
@@ -110,7 +126,11 @@ export class ClusterPrimary {
     this.members.add(member);
     this.log(messages.forked(slot.id, worker.process.pid ?? 0, reason));
     const startTimer = setTimeout(() => {
-      this.log(messages.startTimeout(slot.id, pid(member), this.config.workerStartTimeoutMs));
+      this.log(
+        messages.startTimeout(slot.id, pid(member), this.config.workerStartTimeoutMs),
+        'warn',
+      );
+      member.endReason = 'start timeout';
       worker.process.kill('SIGKILL');
     }, this.config.workerStartTimeoutMs);
     void ready.then(() => clearTimeout(startTimer));
@@ -124,6 +144,10 @@ export class ClusterPrimary {
   }
 
   private onMessage(member: Member, message: WorkerMessage): void {
+    if (message.cluster === 'metrics') {
+      this.scrapes.get(message.id)?.(message.metrics);
+      return;
+    }
     member.lastHeartbeat = Date.now();
     if (message.cluster === 'ready') {
       member.readyAt = Date.now();
@@ -134,10 +158,14 @@ export class ClusterPrimary {
       return;
     }
     member.rssBytes = message.rssBytes;
+    member.loopDelayP99Ms = message.loopDelayP99Ms;
+    if (message.snapshot !== undefined) member.snapshot = message.snapshot;
     const maxMb = this.config.workerMaxRssMb;
     const slot = member.slot;
     if (maxMb > 0 && message.rssBytes > maxMb * 2 ** 20 && this.canReplace(member)) {
-      this.log(messages.overRss(slot.id, pid(member), Math.round(message.rssBytes / 2 ** 20), maxMb));
+      this.log(
+        messages.overRss(slot.id, pid(member), Math.round(message.rssBytes / 2 ** 20), maxMb),
+      );
       void this.enqueueReplace(slot, 'memory recycling');
     }
   }
@@ -145,7 +173,7 @@ export class ClusterPrimary {
   /** Not before a stable uptime: a limit below a fresh worker's RSS must not become a fork loop. */
   private canReplace(member: Member): boolean {
     return (
-      this.state === 'running' &&
+      this.phase === 'running' &&
       member.slot.current === member &&
       !member.slot.replacing &&
       Date.now() - member.forkedAt >= this.config.stableUptimeMs
@@ -157,27 +185,36 @@ export class ClusterPrimary {
     member.markReady(false);
     const slot = member.slot;
     const uptimeMs = Date.now() - member.forkedAt;
-    this.log(messages.exited(slot.id, pid(member), signal ? `signal ${signal}` : `code ${code}`, uptimeMs));
+    this.log(
+      messages.exited(slot.id, pid(member), signal ? `signal ${signal}` : `code ${code}`, uptimeMs),
+      member.retiring || this.phase === 'stopping' ? 'info' : 'warn',
+    );
     if (slot.current === member) slot.current = undefined;
-    if (this.state === 'stopping' || member.retiring) return;
+    this.recordExit(member, code, signal, uptimeMs);
+    if (this.phase === 'stopping' || member.retiring) return;
 
     if (code === EXIT_CONFIG_ERROR && member.readyAt === undefined) {
-      this.log(messages.configError(slot.id));
+      this.log(messages.configError(slot.id), 'error');
       void this.stop(1);
       return;
     }
     if (this.crashLoop.record({ uptimeMs, ready: member.readyAt !== undefined })) {
-      this.log(messages.crashLoop(this.crashLoop.recentUnstableExits, this.config.crashLoopWindowMs));
+      this.crashLooping = true;
+      this.log(
+        messages.crashLoop(this.crashLoop.recentUnstableExits, this.config.crashLoopWindowMs),
+        'error',
+      );
       void this.stop(1);
       return;
     }
     // A replacement in progress fills the slot; otherwise restart after the backoff.
     if (slot.current || slot.replacing) return;
+    slot.restarts += 1;
     const delayMs = slot.backoff.next(uptimeMs);
     this.log(messages.restarting(slot.id, delayMs, slot.backoff.attempts));
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
-      if (this.state === 'running' && !slot.current && !slot.replacing) this.fork(slot, 'restart');
+      if (this.phase === 'running' && !slot.current && !slot.replacing) this.fork(slot, 'restart');
     }, delayMs);
   }
 
@@ -188,8 +225,9 @@ export class ClusterPrimary {
       if (member.readyAt === undefined || member.retiring) continue;
       const silentMs = now - member.lastHeartbeat;
       if (silentMs > this.config.heartbeatTimeoutMs) {
-        this.log(messages.silent(member.slot.id, pid(member), silentMs));
+        this.log(messages.silent(member.slot.id, pid(member), silentMs), 'warn');
         member.lastHeartbeat = now; // one kill per silence
+        member.endReason = 'heartbeat timeout';
         member.worker.process.kill('SIGKILL');
       }
     }
@@ -205,11 +243,11 @@ export class ClusterPrimary {
   /** The replacement is forked and ready before the old worker drains: capacity never dips. */
   private async replace(slot: Slot, reason: string): Promise<boolean> {
     try {
-      if (this.state !== 'running') return false;
+      if (this.phase !== 'running') return false;
       const old = slot.current;
       const fresh = this.fork(slot, reason);
       if (!(await fresh.ready)) {
-        this.log(messages.replaceFailed(slot.id));
+        this.log(messages.replaceFailed(slot.id), 'warn');
         return false;
       }
       slot.current = fresh;
@@ -223,27 +261,31 @@ export class ClusterPrimary {
   /** Asks a worker to drain and exit; kills it if it outlives its shutdown timeout. */
   private async retire(member: Member): Promise<void> {
     member.retiring = true;
+    member.endReason = 'replaced';
     const timeoutMs = this.config.shutdownTimeoutMs;
     send(member, { cluster: 'shutdown', timeoutMs });
-    const killer = setTimeout(() => member.worker.process.kill('SIGKILL'), timeoutMs + KILL_GRACE_MS);
+    const killer = setTimeout(
+      () => member.worker.process.kill('SIGKILL'),
+      timeoutMs + KILL_GRACE_MS,
+    );
     await member.exited;
     clearTimeout(killer);
   }
 
   private async rollingRestart(): Promise<void> {
-    if (this.state !== 'running') return;
+    if (this.phase !== 'running') return;
     const started = Date.now();
     this.log(messages.rolling(this.slots.length));
     for (const slot of this.slots) {
       if (slot.replacing) continue;
       await this.enqueueReplace(slot, 'rolling restart');
     }
-    if (this.state === 'running') this.log(messages.rolled(Date.now() - started));
+    if (this.phase === 'running') this.log(messages.rolled(Date.now() - started));
   }
 
   private async shutdown(signal: NodeJS.Signals): Promise<void> {
-    if (this.state === 'stopping') {
-      this.log(`Cluster: second ${signal}: stopping now`);
+    if (this.phase === 'stopping') {
+      this.log(`Cluster: second ${signal}: stopping now`, 'warn');
       for (const member of this.members) member.worker.process.kill('SIGKILL');
       process.exit(1);
     }
@@ -258,11 +300,12 @@ export class ClusterPrimary {
     let failed = false;
     const killer = setTimeout(() => {
       failed = true;
-      this.log(messages.stragglers(this.members.size));
+      this.log(messages.stragglers(this.members.size), 'warn');
       for (const member of this.members) member.worker.process.kill('SIGKILL');
     }, shutdownTimeoutMs + KILL_GRACE_MS);
     const exits = [...this.members].map(async (member) => {
       member.retiring = true;
+      member.endReason = 'shutdown';
       // A worker still starting serves nothing yet: stopping it loses nothing.
       if (member.readyAt === undefined) member.worker.process.kill('SIGTERM');
       else send(member, { cluster: 'shutdown', timeoutMs: shutdownTimeoutMs });
@@ -272,7 +315,7 @@ export class ClusterPrimary {
     await Promise.all(exits);
     clearTimeout(killer);
     const code = failed ? 1 : 0;
-    this.log(messages.stopped(code));
+    this.log(messages.stopped(code), code === 0 ? 'info' : 'error');
     process.exit(code);
   }
 
@@ -285,14 +328,91 @@ export class ClusterPrimary {
     for (const member of this.members) member.worker.process.kill('SIGTERM');
     await Promise.all([...this.members].map((member) => member.exited));
     clearTimeout(killer);
-    this.log(messages.stopped(code));
+    this.log(messages.stopped(code), code === 0 ? 'info' : 'error');
     process.exit(code);
   }
 
   private beginStopping(): void {
-    this.state = 'stopping';
+    this.phase = 'stopping';
     clearInterval(this.watchdog);
     for (const slot of this.slots) clearTimeout(slot.restartTimer);
+  }
+
+  // ClusterView, read by the probe server.
+
+  state(): SupervisorState {
+    return this.crashLooping ? 'crash-loop' : this.phase;
+  }
+
+  get plannedWorkers(): number {
+    return this.slots.length;
+  }
+
+  get heartbeatIntervalMs(): number {
+    return this.config.heartbeatIntervalMs;
+  }
+
+  startedUp(): boolean {
+    return this.allReadyLogged;
+  }
+
+  workers(): WorkerView[] {
+    return [...this.members].map((member) => ({
+      id: member.slot.id,
+      pid: pid(member),
+      state: member.retiring ? 'draining' : member.readyAt === undefined ? 'starting' : 'ready',
+      startedAt: member.forkedAt,
+      readyAt: member.readyAt,
+      lastHeartbeatAt: member.lastHeartbeat,
+      restarts: member.slot.restarts,
+      loopDelayP99Ms: member.loopDelayP99Ms,
+      rssBytes: member.rssBytes || undefined,
+      snapshot: member.snapshot,
+    }));
+  }
+
+  exits(): WorkerExit[] {
+    return [...this.recentExits];
+  }
+
+  /** Asks every ready worker for its metrics; one silent past `timeoutMs` gets none. */
+  scrape(timeoutMs: number): Promise<{ id: number; metrics?: unknown }[]> {
+    const ready = [...this.members].filter((m) => m.readyAt !== undefined && !m.retiring);
+    return Promise.all(
+      ready.map(
+        (member) =>
+          new Promise<{ id: number; metrics?: unknown }>((resolve) => {
+            const id = ++this.scrapeIds;
+            const done = (metrics?: unknown) => {
+              clearTimeout(timer);
+              this.scrapes.delete(id);
+              resolve({ id: member.slot.id, metrics });
+            };
+            const timer = setTimeout(done, timeoutMs);
+            this.scrapes.set(id, done);
+            send(member, { cluster: 'metrics-request', id });
+          }),
+      ),
+    );
+  }
+
+  private recordExit(
+    member: Member,
+    code: number | null,
+    signal: string | null,
+    uptimeMs: number,
+  ): void {
+    this.recentExits.unshift({
+      id: member.slot.id,
+      pid: pid(member),
+      code,
+      signal,
+      uptimeMs,
+      at: Date.now(),
+      reason: member.endReason ?? (this.phase === 'stopping' ? 'shutdown' : 'unexpected'),
+      wasReady: member.readyAt !== undefined,
+    });
+    this.recentExits.length = Math.min(this.recentExits.length, EXITS_KEPT);
   }
 
   private logAllReady(): void {

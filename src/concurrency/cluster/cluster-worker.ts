@@ -14,6 +14,23 @@ export interface WorkerOptions {
  * primary says so. SIGINT is ignored: Ctrl-C reaches the whole process group, and the
  * primary coordinates the shutdown. A SIGTERM sent to the worker alone drains it too.
  */
+/** The app's snapshot; a failure must not stop the heartbeat that carries it. */
+function snapshotOf(app: ServedApp): unknown {
+  try {
+    return app.snapshot?.();
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function metricsOf(app: ServedApp): Promise<unknown> {
+  try {
+    return (await app.metrics?.()) ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
   const shutdown = new GracefulShutdown(app);
   const send = (message: WorkerMessage) => {
@@ -26,25 +43,34 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
 
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  const heartbeat = setInterval(() => {
+  const beat = () => {
     const memory = process.memoryUsage();
     const message: HeartbeatMessage = {
       cluster: 'heartbeat',
-      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-      loopDelayMaxMs: loopDelay.max / 1e6,
+      loopDelayP99Ms: loopDelay.count ? loopDelay.percentile(99) / 1e6 : 0,
+      loopDelayMaxMs: loopDelay.count ? loopDelay.max / 1e6 : 0,
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      snapshot: snapshotOf(app),
     };
     loopDelay.reset();
     send(message);
-  }, options.heartbeatIntervalMs);
+  };
+  const heartbeat = setInterval(beat, options.heartbeatIntervalMs);
 
   process.on('message', (message: unknown) => {
     if (!isPrimaryMessage(message)) return;
-    if (message.cluster === 'not-ready') shutdown.markNotReady();
-    else exitAfter(message.timeoutMs);
+    if (message.cluster === 'not-ready') {
+      shutdown.markNotReady();
+      beat(); // the primary's picture shows it at once
+    } else if (message.cluster === 'metrics-request') {
+      void metricsOf(app).then((metrics) => send({ cluster: 'metrics', id: message.id, metrics }));
+    } else {
+      exitAfter(message.timeoutMs);
+    }
   });
   process.on('SIGINT', () => undefined);
   process.once('SIGTERM', () => exitAfter(options.shutdownTimeoutMs));
   send({ cluster: 'ready' });
+  beat();
 }

@@ -13,9 +13,18 @@ export interface HeartbeatMessage {
   loopDelayMaxMs: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** The app's health snapshot, if the app provides one. */
+  snapshot?: unknown;
 }
 
-export type WorkerMessage = ReadyMessage | HeartbeatMessage;
+/** Worker → primary: the answer to a metrics request. */
+export interface MetricsMessage {
+  cluster: 'metrics';
+  id: number;
+  metrics: unknown;
+}
+
+export type WorkerMessage = ReadyMessage | HeartbeatMessage | MetricsMessage;
 
 /** Primary → worker: shutdown begins; turn not ready, keep serving. */
 export interface NotReadyMessage {
@@ -28,7 +37,13 @@ export interface ShutdownMessage {
   timeoutMs: number;
 }
 
-export type PrimaryMessage = NotReadyMessage | ShutdownMessage;
+/** Primary → worker: send your metrics (a scrape of the probe port). */
+export interface MetricsRequestMessage {
+  cluster: 'metrics-request';
+  id: number;
+}
+
+export type PrimaryMessage = NotReadyMessage | ShutdownMessage | MetricsRequestMessage;
 
 /** Exit code of a worker that cannot start because of its configuration: not worth a restart. */
 export const EXIT_CONFIG_ERROR = 78;
@@ -38,9 +53,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
-  return isObject(value) && (value.cluster === 'ready' || value.cluster === 'heartbeat');
+  return (
+    isObject(value) &&
+    (value.cluster === 'ready' || value.cluster === 'heartbeat' || value.cluster === 'metrics')
+  );
 }
 
 export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
-  return isObject(value) && (value.cluster === 'not-ready' || value.cluster === 'shutdown');
+  return (
+    isObject(value) &&
+    (value.cluster === 'not-ready' ||
+      value.cluster === 'shutdown' ||
+      value.cluster === 'metrics-request')
+  );
 }

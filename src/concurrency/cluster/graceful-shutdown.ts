@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { logLine, type LogLine } from '../../logging/process-logger';
 import { HttpDrain } from './http-drain';
 import type { ServedApp } from './served-app';
 
@@ -25,7 +26,7 @@ export class GracefulShutdown {
 
   constructor(
     private readonly app: ServedApp,
-    private readonly log: (line: string) => void = console.log,
+    private readonly log: LogLine = logLine,
   ) {
     this.drain = new HttpDrain(app.server);
   }
@@ -50,14 +51,20 @@ export class GracefulShutdown {
     let forced = false;
     const deadline = setTimeout(() => {
       forced = true;
-      this.log(`Shutdown timeout: cutting ${this.drain.openConnections} open connection(s)`);
+      this.log(
+        `Shutdown timeout: cutting ${this.drain.openConnections} open connection(s)`,
+        'warn',
+      );
       this.drain.closeAll();
     }, timeoutMs);
     try {
       await this.drain.stopAccepting();
       await this.app.close();
     } catch (error) {
-      this.log(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(
+        `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+        'error',
+      );
       forced = true;
     } finally {
       clearTimeout(deadline);

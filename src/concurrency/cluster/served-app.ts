@@ -11,4 +11,8 @@ export interface ServedApp {
   markNotReady(): void;
   /** Releases everything else (Nest: `app.close()`, which runs the shutdown hooks). */
   close(): Promise<void>;
+  /** This process's health as plain data, sent to the primary with every heartbeat. */
+  snapshot?(): unknown;
+  /** This process's metrics as plain data (prom-client JSON), when the primary scrapes. */
+  metrics?(): Promise<unknown>;
 }

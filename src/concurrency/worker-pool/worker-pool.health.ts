@@ -20,6 +20,9 @@ export class WorkerPoolHealthIndicator {
       queueSize: stats.queueSize,
       maxQueue: stats.maxQueue,
       threadRestarts: stats.threadRestarts,
+      waitP99Ms: stats.waitTime.p99,
+      runP99Ms: stats.runTime.p99,
+      threadDetails: stats.threads,
     };
     if (!stats.accepting) return indicator.down({ ...summary, reason: 'shutting down' });
     if (!this.pool.isReady()) return indicator.down({ ...summary, reason: 'not started' });

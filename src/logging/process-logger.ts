@@ -1,0 +1,99 @@
+import cluster from 'node:cluster';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
+import { type LoggingConfig, readLoggingConfig } from '../config/logging.config';
+
+/*
+ * The one pino logger of this process. Kept free of Nest so the cluster primary can log
+ * through it without loading the app; in an app process, LoggingModule hands the same
+ * instance to Nest and pino-http, so every line shares one destination and one format.
+ */
+
+export type { Logger } from 'pino';
+
+/** What the cluster code logs through: a line of text, at a level (`info` by default). */
+export type LogLine = (line: string, level?: 'info' | 'warn' | 'error') => void;
+
+export interface ProcessLoggerOptions {
+  /**
+   * The `worker` field of every line: the cluster slot (`"1"`, `"2"`…), `"primary"`, or
+   * `"main"` for a single process.
+   */
+  worker: string;
+  /** Default: read from `LOG_LEVEL` and `LOG_FORMAT` (falls back to the defaults if invalid). */
+  config?: LoggingConfig;
+  /** Default: stdout (JSON), or a pino-pretty stream on stdout (pretty). */
+  destination?: DestinationStream;
+}
+
+/** A pino logger whose every line carries `pid` and `worker`. */
+export function createProcessLogger(options: ProcessLoggerOptions): Logger {
+  const config = options.config ?? loggingConfigOrDefaults();
+  return pino(
+    {
+      level: config.level,
+      // No hostname: the platform (a pod, a container) already tags every line with it.
+      base: { pid: process.pid, worker: options.worker },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? (config.format === 'pretty' ? prettyStream() : pino.destination(1)),
+  );
+}
+
+let current: Logger | undefined;
+
+/**
+ * The logger of this process, created on first use: `worker` is `CLUSTER_WORKER_ID` in a
+ * cluster worker (the primary sets it per slot), else `"main"` until {@link labelProcess}
+ * names the process otherwise.
+ */
+export function processLogger(): Logger {
+  return (current ??= createProcessLogger({ worker: defaultWorkerLabel() }));
+}
+
+/** Names this process's role on every following line (the cluster primary: `"primary"`). */
+export function labelProcess(worker: string): void {
+  setProcessLogger(createProcessLogger({ worker }));
+}
+
+/** Replaces the process logger: a test capturing lines, or an app bringing its own pino. */
+export function setProcessLogger(logger: Logger): void {
+  current = logger;
+}
+
+/** A {@link LogLine} over the process logger. */
+export const logLine: LogLine = (line, level = 'info') => processLogger()[level](line);
+
+function defaultWorkerLabel(): string {
+  if (!cluster.isWorker) return 'main';
+  return process.env.CLUSTER_WORKER_ID ?? String(cluster.worker?.id ?? 'worker');
+}
+
+/**
+ * An invalid LOG_* variable must still be reported, through a logger: ClusterBootstrap
+ * validates them with the rest of the configuration and fails to start with that message.
+ */
+function loggingConfigOrDefaults(): LoggingConfig {
+  try {
+    return readLoggingConfig();
+  } catch {
+    return readLoggingConfig({});
+  }
+}
+
+/**
+ * Human-readable lines for development. pino-pretty runs in this thread, synchronously (no
+ * transport thread: the CPU budget counts threads), and is loaded only when asked for.
+ */
+function prettyStream(): DestinationStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as typeof PinoPretty;
+  return pretty.build({
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,worker,context,reqId',
+    messageFormat: '{worker}/{pid} {if context}[{context}] {end}{if reqId}({reqId}) {end}{msg}',
+  });
+}

@@ -1,0 +1,424 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+/*
+ * The Dockerfile and deploy/kubernetes/ must agree with the app: its ports, probe routes and
+ * shutdown timings. Defaults come from .env.example, the list of every variable the app reads,
+ * and a manifest's env overrides them, as it would in the pod. Nothing here needs Docker or a
+ * cluster: the files are parsed (a YAML syntax error or a duplicate key fails too).
+ */
+const ROOT = join(__dirname, '..');
+const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
+
+/** HEALTH_PORT's default while .env.example does not list it yet (issue 5 sets it to 9000). */
+const HEALTH_PORT_FALLBACK = 9000;
+/** The probe server's routes (issue 5). */
+const ROUTES = {
+  startup: '/health/startup',
+  live: '/health/live',
+  ready: '/health/ready',
+  metrics: '/metrics',
+};
+/** After SHUTDOWN_TIMEOUT_MS the primary gives a worker this long before it kills it. */
+const PRIMARY_KILL_GRACE_S = 2;
+/** Seconds the kubelet should still wait after the worst-case stop, before its SIGKILL. */
+const MIN_GRACE_MARGIN_S = 5;
+/** Executables every Debian image has (coreutils, gzip): what commands.json may name. */
+const DEBIAN_BASE_EXECUTABLES = new Set([
+  'base64',
+  'cat',
+  'cut',
+  'gzip',
+  'head',
+  'sha256sum',
+  'sleep',
+  'sort',
+  'tail',
+  'tr',
+  'wc',
+]);
+
+// ---- the app's defaults ----
+
+function envExample(): Map<string, string> {
+  const text = readFileSync(join(ROOT, '.env.example'), 'utf8');
+  return new Map(
+    [...text.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map(([, name, value]) => [name, value]),
+  );
+}
+const DEFAULTS = envExample();
+if (!DEFAULTS.has('HEALTH_PORT')) DEFAULTS.set('HEALTH_PORT', String(HEALTH_PORT_FALLBACK));
+
+// ---- Kubernetes manifests ----
+
+type Labels = Record<string, string>;
+interface Probe {
+  httpGet: { path: string; port: number | string };
+  periodSeconds: number;
+  failureThreshold: number;
+}
+interface Container {
+  image: string;
+  ports: { name: string; containerPort: number }[];
+  env?: { name: string; value?: unknown }[];
+  resources: Record<'requests' | 'limits', { cpu: string | number; memory: string }>;
+  startupProbe: Probe;
+  livenessProbe: Probe;
+  readinessProbe: Probe;
+  lifecycle?: { preStop?: { exec?: { command: string[] }; sleep?: { seconds: number } } };
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+}
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Labels };
+  // Each kind reads the fields it needs.
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Labels } & Labels;
+    template: {
+      metadata: { labels: Labels; annotations?: Labels };
+      spec: {
+        terminationGracePeriodSeconds: number;
+        securityContext?: SecurityContext;
+        containers: Container[];
+        volumes?: { name: string; emptyDir?: object }[];
+      };
+    };
+    ports: { port: number; targetPort: number | string }[];
+    scaleTargetRef: { apiVersion: string; kind: string; name: string };
+    minReplicas: number;
+    maxReplicas: number;
+    metrics: { type: string; resource?: { name: string; target: { type: string } } }[];
+    maxUnavailable?: number | string;
+    minAvailable?: number | string;
+  };
+}
+
+function loadManifests(): { file: string; manifest: Manifest }[] {
+  const all: { file: string; manifest: Manifest }[] = [];
+  for (const file of readdirSync(K8S_DIR).filter((name) => name.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(join(K8S_DIR, file), 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
+      all.push({ file, manifest: doc.toJS() as Manifest });
+    }
+  }
+  return all;
+}
+
+/** A CPU quantity in CPUs: 2, "2", "1.5", "1500m". */
+function cpus(quantity: string | number): number {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(quantity));
+  if (!match) throw new Error(`not a CPU quantity: ${quantity}`);
+  return Number(match[1]) / (match[2] ? 1000 : 1);
+}
+
+function isSubset(labels: Labels, of: Labels): boolean {
+  return Object.entries(labels).every(([key, value]) => of[key] === value);
+}
+
+// ---- Dockerfile ----
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Instructions per stage (FROM starts one), continuation lines joined, comments dropped. */
+function dockerStages(text: string): Instruction[][] {
+  const stages: Instruction[][] = [[]];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    if (/^\s*#/.test(raw)) continue;
+    const line = raw.trimEnd();
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `;
+      continue;
+    }
+    const logical = (pending + line).trim();
+    pending = '';
+    if (!logical) continue;
+    const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(logical)!;
+    if (keyword.toUpperCase() === 'FROM') stages.push([]);
+    stages[stages.length - 1].push({ keyword: keyword.toUpperCase(), args });
+  }
+  return stages;
+}
+
+/** An exec-form (JSON array) argument, or a shell-form one split on blanks. */
+function argv(args: string): string[] {
+  return args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/);
+}
+
+/** Top-level names that .dockerignore lets into the build context (last matching rule wins). */
+function contextIncludes(dockerignore: string, name: string): boolean {
+  let included = true;
+  for (const raw of dockerignore.split('\n')) {
+    const rule = raw.trim();
+    if (!rule || rule.startsWith('#')) continue;
+    const negated = rule.startsWith('!');
+    const pattern = rule.replace(/^!/, '').replace(/\/$/, '');
+    if (pattern.includes('/')) continue; // refines inside a directory, not the name itself
+    const regex = new RegExp(
+      `^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`,
+    );
+    if (regex.test(name)) included = negated;
+  }
+  return included;
+}
+
+describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', () => {
+  const PORT = Number(DEFAULTS.get('PORT'));
+  const HEALTH_PORT = Number(DEFAULTS.get('HEALTH_PORT'));
+  const manifests = loadManifests();
+  const ofKind = (kind: string): Manifest => {
+    const found = manifests.filter(({ manifest }) => manifest.kind === kind);
+    expect(found).toHaveLength(1);
+    return found[0].manifest;
+  };
+  const deployment = ofKind('Deployment');
+  const pod = deployment.spec.template;
+  const [container] = pod.spec.containers;
+  const env = new Map((container.env ?? []).map(({ name, value }) => [name, value]));
+  /** What the app in the pod sees: the manifest's env, else the app's default. */
+  const setting = (name: string): string => {
+    const value = env.get(name) ?? DEFAULTS.get(name);
+    if (typeof value !== 'string')
+      throw new Error(`${name}: neither a string in the manifest nor in .env.example`);
+    return value;
+  };
+  const portNamed = (name: string) => container.ports.find((port) => port.name === name);
+
+  const stages = dockerStages(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const runtime = stages[stages.length - 1];
+  const last = (keyword: string) => runtime.filter((i) => i.keyword === keyword).at(-1)?.args;
+  const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    engines: { node: string };
+  };
+
+  it('reads its defaults from .env.example', () => {
+    expect(PORT).toBeGreaterThan(0);
+    expect(HEALTH_PORT).toBeGreaterThan(0);
+    expect(HEALTH_PORT).not.toBe(PORT);
+    for (const name of ['SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'CLUSTER_WORKERS']) {
+      expect(DEFAULTS.get(name)).toBeDefined();
+    }
+  });
+
+  describe('Kubernetes', () => {
+    it('has named, valid objects, all listed in kustomization.yaml', () => {
+      for (const { file, manifest } of manifests) {
+        expect({
+          file,
+          apiVersion: typeof manifest.apiVersion,
+          kind: typeof manifest.kind,
+        }).toEqual({ file, apiVersion: 'string', kind: 'string' });
+      }
+      const kustomization = ofKind('Kustomization') as unknown as { resources: string[] };
+      const others = manifests.filter(({ manifest }) => manifest.kind !== 'Kustomization');
+      expect([...kustomization.resources].sort()).toEqual(
+        [...new Set(others.map(({ file }) => file))].sort(),
+      );
+    });
+
+    it('exposes PORT as `http` and HEALTH_PORT as `probes`, as the app listens', () => {
+      expect(portNamed('http')?.containerPort).toBe(PORT);
+      expect(portNamed('probes')?.containerPort).toBe(HEALTH_PORT);
+      expect(Number(setting('PORT'))).toBe(PORT);
+      expect(Number(setting('HEALTH_PORT'))).toBe(HEALTH_PORT);
+      // Kubernetes rejects env values that are not strings (`value: 0`).
+      for (const [name, value] of env)
+        expect({ name, type: typeof value }).toEqual({ name, type: 'string' });
+    });
+
+    it.each([
+      ['startupProbe', ROUTES.startup],
+      ['livenessProbe', ROUTES.live],
+      ['readinessProbe', ROUTES.ready],
+    ] as const)('%s asks %s on the probe port', (probe, path) => {
+      const { httpGet } = container[probe];
+      expect(httpGet.path).toBe(path);
+      const port =
+        typeof httpGet.port === 'string' ? portNamed(httpGet.port)?.containerPort : httpGet.port;
+      expect(port).toBe(HEALTH_PORT);
+    });
+
+    it('lets the workers start before the startup probe gives up', () => {
+      const { periodSeconds, failureThreshold } = container.startupProbe;
+      const startTimeoutS = Number(setting('CLUSTER_WORKER_START_TIMEOUT_MS')) / 1000;
+      expect(periodSeconds * failureThreshold).toBeGreaterThan(startTimeoutS);
+    });
+
+    it('gives a stop more time than preStop + SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS + kill grace', () => {
+      const preStop = container.lifecycle?.preStop;
+      const command = preStop?.exec?.command;
+      const preStopS =
+        preStop?.sleep?.seconds ?? (command?.[0] === 'sleep' ? Number(command[1]) : NaN);
+      expect(preStopS).toBeGreaterThan(0);
+      const worstStopS =
+        preStopS +
+        Number(setting('SHUTDOWN_DELAY_MS')) / 1000 +
+        Number(setting('SHUTDOWN_TIMEOUT_MS')) / 1000 +
+        PRIMARY_KILL_GRACE_S;
+      expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+        worstStopS + MIN_GRACE_MARGIN_S,
+      );
+    });
+
+    it('sets whole CPUs, so CLUSTER_WORKERS=auto gets the worker count the limit pays for', () => {
+      const { requests, limits } = container.resources;
+      const limit = cpus(limits.cpu);
+      expect(Number.isInteger(limit) && limit >= 1).toBe(true);
+      expect(cpus(requests.cpu)).toBe(limit);
+      expect(limits.memory).toBeDefined();
+      const workers = setting('CLUSTER_WORKERS');
+      if (workers !== 'auto') expect(Number(workers)).toBeLessThanOrEqual(limit);
+    });
+
+    it('runs as non-root on a read-only root file system, with /tmp writable', () => {
+      const security = { ...pod.spec.securityContext, ...container.securityContext };
+      expect(security).toMatchObject({
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
+      const tmp = container.volumeMounts?.find(({ mountPath }) => mountPath === '/tmp');
+      expect(pod.spec.volumes?.find(({ name }) => name === tmp?.name)?.emptyDir).toBeDefined();
+    });
+
+    it('has Prometheus scrape the primary on the probe port', () => {
+      expect(pod.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(HEALTH_PORT),
+        'prometheus.io/path': ROUTES.metrics,
+      });
+    });
+
+    it('routes the Service to the `http` port of the Deployment pods', () => {
+      const service = ofKind('Service');
+      expect(isSubset(deployment.spec.selector.matchLabels, pod.metadata.labels)).toBe(true);
+      expect(isSubset(service.spec.selector, pod.metadata.labels)).toBe(true);
+      expect(service.spec.ports).toEqual([
+        expect.objectContaining({ port: 80, targetPort: 'http' }),
+      ]);
+    });
+
+    it('scales the Deployment on CPU and keeps one pod up through voluntary disruptions', () => {
+      const hpa = ofKind('HorizontalPodAutoscaler');
+      expect(hpa.apiVersion).toBe('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef).toEqual({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: deployment.metadata.name,
+      });
+      const cpu = hpa.spec.metrics.find(({ resource }) => resource?.name === 'cpu');
+      expect(cpu?.resource?.target.type).toBe('Utilization');
+      expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+      expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
+      expect(deployment.spec.replicas).toBeUndefined(); // the HPA owns it
+
+      const pdb = ofKind('PodDisruptionBudget');
+      expect(pdb.apiVersion).toBe('policy/v1');
+      expect(isSubset(pdb.spec.selector.matchLabels, pod.metadata.labels)).toBe(true);
+      expect(pdb.spec.maxUnavailable).toBe(1);
+    });
+  });
+
+  describe('Dockerfile', () => {
+    it('builds in stages and ships production dependencies only', () => {
+      expect(stages.filter((stage) => stage[0]?.keyword === 'FROM').length).toBeGreaterThanOrEqual(
+        2,
+      );
+      const named = new Map(
+        stages.map((stage) => [/\bAS\s+(\S+)$/i.exec(stage[0]?.args ?? '')?.[1], stage]),
+      );
+      const copies = runtime.filter((i) => i.keyword === 'COPY' && i.args.includes('node_modules'));
+      expect(copies.length).toBe(1);
+      const from = /--from=(\S+)/.exec(copies[0].args)?.[1];
+      const installs = (named.get(from) ?? []).filter((i) => /\bnpm (ci|install)\b/.test(i.args));
+      expect(installs.length).toBeGreaterThan(0);
+      for (const install of installs) expect(install.args).toContain('--omit=dev');
+      expect(last('ENV')).toMatch(/\bNODE_ENV=production\b/);
+    });
+
+    it('uses a glibc (Debian) Node image whose major version the engines field accepts', () => {
+      const image = /^ARG NODE_IMAGE=(\S+)/m.exec(
+        stages[0].map((i) => `${i.keyword} ${i.args}`).join('\n'),
+      )?.[1];
+      expect(image).toMatch(/^node:\d+-(bookworm|trixie)(-slim)?(@sha256:[0-9a-f]+)?$/);
+      const major = Number(/^node:(\d+)/.exec(image!)![1]);
+      expect(major).toBeGreaterThanOrEqual(Number(/(\d+)/.exec(packageJson.engines.node)![1]));
+    });
+
+    it("runs `npm start`'s command as a non-root user under tini", () => {
+      expect(last('USER')).toBeDefined();
+      expect(last('USER')).not.toMatch(/^(root|0)(:|$)/);
+      expect(argv(last('ENTRYPOINT')!)).toEqual(['/usr/bin/tini', '--']);
+      expect(
+        runtime.some((i) => i.keyword === 'RUN' && /apt-get install .*\btini\b/.test(i.args)),
+      ).toBe(true);
+      expect(argv(last('CMD')!)).toEqual(packageJson.scripts.start.split(' '));
+      expect(last('STOPSIGNAL')).toBe('SIGTERM');
+    });
+
+    it('runs as the user the Deployment declares', () => {
+      const uid = Number(last('USER')!.split(':')[0]);
+      expect(pod.spec.securityContext?.runAsUser ?? uid).toBe(uid);
+    });
+
+    it('exposes the ports the Deployment declares', () => {
+      const exposed = last('EXPOSE')!.split(/\s+/).map(Number).sort();
+      expect(exposed).toEqual([PORT, HEALTH_PORT].sort());
+      expect(exposed).toEqual(container.ports.map((port) => port.containerPort).sort());
+    });
+
+    it('checks liveness on HEALTH_PORT with node itself', () => {
+      const check = last('HEALTHCHECK')!;
+      const command = argv(check.slice(check.indexOf('CMD') + 3).trim());
+      expect(command[0]).toBe('node');
+      const script = command.join(' ');
+      expect(script).toContain(`path: '${ROUTES.live}'`);
+      expect(script).toContain(`host: '127.0.0.1'`);
+      expect(/HEALTH_PORT \|\| (\d+)/.exec(script)?.[1]).toBe(String(HEALTH_PORT));
+    });
+
+    it('has in its build context what it copies, and no .env, node_modules or dist', () => {
+      const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
+      const sources = stages
+        .flat()
+        .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from'))
+        .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+      expect(sources.length).toBeGreaterThan(0);
+      for (const source of sources)
+        expect({ source, included: contextIncludes(dockerignore, source) }).toEqual({
+          source,
+          included: true,
+        });
+      for (const name of ['.env', '.git', 'node_modules', 'dist', 'test']) {
+        expect({ name, included: contextIncludes(dockerignore, name) }).toEqual({
+          name,
+          included: false,
+        });
+      }
+    });
+
+    it('has every executable the commands and preStop run', () => {
+      const config = JSON.parse(readFileSync(join(ROOT, 'config', 'commands.json'), 'utf8')) as {
+        commands: Record<string, { executable: string }>;
+      };
+      const executables = Object.values(config.commands).map(({ executable }) => executable);
+      executables.push(...(container.lifecycle?.preStop?.exec?.command.slice(0, 1) ?? []));
+      // A command outside this list needs its Debian package installed in the runtime stage.
+      for (const executable of executables) expect(DEBIAN_BASE_EXECUTABLES).toContain(executable);
+    });
+  });
+});
