@@ -139,14 +139,13 @@ export class ChildRun {
   }
 
   private streamStdout(): CommandOutput {
-    const output = new CommandOutput(this.spec.maxOutputBytes, {
+    const output = new CommandOutput(this.child.stdout, this.spec.maxOutputBytes, {
       onData: () => this.touch(),
       onOverflow: () => this.stop({ kind: 'output' }),
     });
     // It fails with the run's error: that must not crash the service if nobody listens.
     output.on('error', noop);
-    this.child.stdout.pipe(output);
-    // pipe() does not forward errors: without this the consumer would wait for an end.
+    // A read error on the pipe ends the consumer's stream with it, not with a silent stall.
     this.child.stdout.once('error', (error) => output.destroy(error));
     output.once('close', () => {
       this.child.stdout.destroy(); // release the pipe, also when unread output is discarded
