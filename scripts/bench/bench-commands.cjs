@@ -5,7 +5,11 @@
  * of output. Runs in this process, with a ballast that gives it the memory of a running
  * service (fork() copies page tables, so its cost grows with the forking process's memory).
  */
-const { spawn } = require('node:child_process');
+const { fork, spawn } = require('node:child_process');
+const { readFileSync, rmSync } = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const { tmpdir } = require('node:os');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { join } = require('node:path');
@@ -19,7 +23,6 @@ const {
   table,
   verdict,
 } = require('./lib.cjs');
-const { measureLoad } = require('./load.cjs');
 const { startServer } = require('./processes.cjs');
 
 const ROOT = join(__dirname, '..', '..');
@@ -222,7 +225,7 @@ async function benchCommands({ rounds }) {
         ],
       ],
     );
-    const http = await streamToClients(rounds);
+    const service = await streamToClients(rounds);
     return {
       verdicts: [
         verdict(
@@ -250,7 +253,7 @@ async function benchCommands({ rounds }) {
           ),
         ),
         verdict(
-          'loop p99 while streaming 100 MB / idle',
+          'bench-process loop p99 while reading 100 MB / idle',
           pairedRatio(
             s.map((r) => r.p99),
             i.map((r) => r.p99),
@@ -258,77 +261,243 @@ async function benchCommands({ rounds }) {
           GOAL_DELAY,
           { atMost: true },
         ),
+        ...service,
       ],
     };
   } finally {
     ballast.length = 0;
-    await Promise.all(Object.values(runners).map((r) => r.onApplicationShutdown()));
+    // The helper spawner unrefs its host process while idle and close() waits for its exit:
+    // with nothing else pending, this process would end right there, before the summary.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await Promise.all(Object.values(runners).map((r) => r.onApplicationShutdown()));
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+}
+
+/** Bytes per second each rate-bounded client reads: 2 of them fill about a 1 Gbit/s link. */
+const CLIENT_RATE = 50_000_000;
+const WINDOW_SECONDS = 3;
+const PROBE_INTERVAL_MS = 10;
+
+/**
+ * GET `url` every PROBE_INTERVAL_MS on one keep-alive connection, as a load balancer's probe
+ * would (a closed loop of probes would itself keep the service busy), recording latencies.
+ */
+function probeHealth(url) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies = [];
+  let stopped = false;
+  const once = () =>
+    new Promise((resolve, reject) => {
+      const from = performance.now();
+      http
+        .get(url, { agent }, (response) => {
+          response.resume().once('end', () => {
+            if (response.statusCode !== 200) reject(new Error(`health: ${response.statusCode}`));
+            else resolve(latencies.push(performance.now() - from));
+          });
+        })
+        .once('error', reject);
+    });
+  const running = (async () => {
+    while (!stopped) {
+      await once();
+      await sleep(PROBE_INTERVAL_MS);
+    }
+  })();
+  return {
+    latencies,
+    async stop() {
+      stopped = true;
+      try {
+        await running;
+      } finally {
+        agent.destroy();
+      }
+    },
+  };
+}
+
+/** A line protocol client for fixtures/loop-delay.preload.cjs inside the service. */
+async function connectProbe(path) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const socket = await new Promise((resolve, reject) => {
+        const s = net.connect(path, () => resolve(s)).once('error', reject);
+      });
+      let buffered = '';
+      const waiting = [];
+      socket.setEncoding('utf8').on('data', (text) => {
+        buffered += text;
+        for (let end; (end = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(end + 1)) {
+          waiting.shift()(JSON.parse(buffered.slice(0, end)));
+        }
+      });
+      return {
+        ask: (line) =>
+          new Promise((resolve) => {
+            waiting.push(resolve);
+            socket.write(`${line}\n`);
+          }),
+        close: () => socket.destroy(),
+      };
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/** The download clients (fixtures/download-clients.cjs), a process of their own. */
+function startClients() {
+  const child = fork(join(__dirname, 'fixtures', 'download-clients.cjs'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      child.once('message', (m) =>
+        m.type === 'error' ? reject(new Error(`download clients: ${m.message}`)) : resolve(m),
+      );
+    });
+  return {
+    pid: child.pid,
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    start: (options) => child.send({ type: 'start', ...options }),
+    async stop() {
+      const answer = next();
+      child.send({ type: 'stop' });
+      return answer;
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    },
+  };
+}
+
+function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ, 100 on Linux
+  } catch {
+    return Number.NaN;
   }
 }
 
 /**
- * The service, `node dist/main.js`: /health/live latency (1 connection) idle, and while
- * CLIENTS clients download 100 MB each from POST /commands/zeros, over and over.
+ * The service, `node dist/main.js` (CLUSTER_ENABLED=false: the measured process is the one that
+ * serves HTTP and runs the commands), with the bench's loop-delay probe preloaded. Per window:
+ * the service's own event-loop delay and GC pauses, and GET /health/live latency seen by one
+ * autocannon connection from this process; idle, and while CLIENTS clients in another process
+ * download 100 MB each from POST /commands/zeros again and again, at full speed or each at
+ * CLIENT_RATE.
  */
 async function streamToClients(rounds) {
+  const socketPath = join(tmpdir(), `bench-loop-delay-${process.pid}.sock`);
+  rmSync(socketPath, { force: true });
   const server = await startServer('service', join(ROOT, 'dist', 'main.js'), {
     COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.bench.json'),
+    CLUSTER_ENABLED: 'false',
+    NODE_OPTIONS: `--require ${join(__dirname, 'fixtures', 'loop-delay.preload.cjs')}`,
+    BENCH_LOOP_DELAY_SOCKET: socketPath,
   });
+  const probe = await connectProbe(socketPath);
+  const clients = startClients();
   try {
-    const health = { url: `${server.url}/health/live`, connections: 1 };
-    let streaming = false;
-    let streamedBytes = 0;
-    const download = async () => {
-      while (streaming) {
-        const response = await fetch(`${server.url}/commands/zeros`, { method: 'POST' });
-        for await (const chunk of response.body) streamedBytes += chunk.length;
-      }
-    };
-    const variants = [{ name: 'idle' }, { name: 'streaming' }];
+    const health = `${server.url}/health/live`;
+    const url = `${server.url}/commands/zeros`;
+    const variants = [
+      { name: 'idle' },
+      { name: `${CLIENTS} clients at full speed`, bytesPerSecond: 0 },
+      { name: `${CLIENTS} clients at ${CLIENT_RATE / 1e6} MB/s each`, bytesPerSecond: CLIENT_RATE },
+    ];
     const results = await interleave(variants, Math.max(rounds, 3), async (v) => {
-      if (v.name === 'idle') return measureLoad(health, 3, 0.5);
-      streaming = true;
-      streamedBytes = 0;
-      const clients = Array.from({ length: CLIENTS }, download);
-      const started = performance.now();
-      const measured = await measureLoad(health, 3, 0.5);
-      streaming = false;
-      await Promise.all(clients);
+      if (v.bytesPerSecond !== undefined) {
+        clients.start({ url, clients: CLIENTS, bytesPerSecond: v.bytesPerSecond });
+      }
+      const probing = probeHealth(health);
+      let loop;
+      const cpu = { service: server.cpuSeconds(), clients: clients.cpuSeconds() };
+      try {
+        await sleep(500);
+        await probe.ask('reset');
+        probing.latencies.length = 0;
+        cpu.service = server.cpuSeconds();
+        cpu.clients = clients.cpuSeconds();
+        await sleep(WINDOW_SECONDS * 1000);
+        loop = await probe.ask('read');
+        cpu.service = (server.cpuSeconds() - cpu.service) / WINDOW_SECONDS;
+        cpu.clients = (clients.cpuSeconds() - cpu.clients) / WINDOW_SECONDS;
+      } finally {
+        await probing.stop();
+      }
+      const streamed = v.bytesPerSecond === undefined ? undefined : await clients.stop();
       return {
-        ...measured,
-        mbPerSecond: streamedBytes / 1e6 / ((performance.now() - started) / 1000),
+        loop,
+        health: percentile(probing.latencies, 99),
+        cores: cpu,
+        mbPerSecond: streamed && streamed.bytes / 1e6 / streamed.seconds,
       };
     });
-    const [idle, busy] = variants.map((v) =>
-      results.get(v).map((r) => ({ ...r, p99: percentile(r.latencies, 99) })),
-    );
+    const [idle, ...busy] = variants.map((v) => results.get(v));
+    const idleP99 = idle.map((r) => r.loop.p99);
     console.log(
-      `\nThe service (\`node dist/main.js\`): GET /health/live, 1 connection, 3 s windows, idle and while ${CLIENTS} clients download 100 MB each from POST /commands/zeros, again and again.\n`,
+      `\nThe service (\`node dist/main.js\`, CLUSTER_ENABLED=false), ${WINDOW_SECONDS} s windows, ${idle.length} interleaved rounds: its own event-loop delay (monitorEventLoopDelay, 1 ms resolution, from a bench preload) and GC pauses, and GET /health/live latency (one request every ${PROBE_INTERVAL_MS} ms from the bench process); idle and while ${CLIENTS} clients in another process download 100 MB each from POST /commands/zeros, again and again.\n`,
     );
-    table(
-      ['variant', 'health p99', 'p99 vs idle (paired)', 'MB/s to clients'],
-      [
-        ['idle', fmt.ms(median(idle.map((r) => r.p99))), '1.00×', ''],
-        [
-          'streaming',
-          fmt.ms(median(busy.map((r) => r.p99))),
-          fmt.ratio(
-            pairedRatio(
-              busy.map((r) => r.p99),
-              idle.map((r) => r.p99),
+    const rows = variants.map((v, i) => {
+      const r = i === 0 ? idle : busy[i - 1];
+      return [
+        v.name,
+        fmt.ms(median(r.map((x) => x.loop.p99))),
+        i === 0
+          ? '1.00×'
+          : fmt.ratio(
+              pairedRatio(
+                r.map((x) => x.loop.p99),
+                idleP99,
+              ),
             ),
-          ),
-          fmt.num(median(busy.map((r) => r.mbPerSecond))),
-        ],
+        fmt.ms(median(r.map((x) => x.loop.max))),
+        `${fmt.num(median(r.map((x) => x.loop.gc.count)))} / ${fmt.ms(median(r.map((x) => x.loop.gc.ms)))}`,
+        fmt.ms(median(r.map((x) => x.health))),
+        i === 0 ? '' : fmt.num(median(r.map((x) => x.mbPerSecond))),
+        `${median(r.map((x) => x.cores.service)).toFixed(2)} / ${median(r.map((x) => x.cores.clients)).toFixed(2)}`,
+      ];
+    });
+    table(
+      [
+        'variant',
+        'service loop delay p99',
+        'p99 vs idle (paired)',
+        'loop delay max',
+        'GC pauses / time',
+        'health p99 (probe)',
+        'MB/s to clients',
+        'CPU cores service / clients',
       ],
+      rows,
     );
-    return pairedRatio(
-      busy.map((r) => r.p99),
-      idle.map((r) => r.p99),
+    return variants.slice(1).map((v, i) =>
+      verdict(
+        `service loop p99 while streaming to ${v.name} / idle`,
+        pairedRatio(
+          busy[i].map((x) => x.loop.p99),
+          idleP99,
+        ),
+        GOAL_DELAY,
+        { atMost: true },
+      ),
     );
   } finally {
+    clients.kill();
+    probe.close();
     await server.stop();
+    rmSync(socketPath, { force: true });
   }
 }
 
-module.exports = { benchCommands };
+module.exports = { benchCommands, streamToClients };

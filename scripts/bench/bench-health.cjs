@@ -4,7 +4,7 @@
  * are rendered, on the service (A: PDF on the worker pool) and on a baseline server
  * (B: the same renderReport in-line on its event loop).
  */
-const { join } = require('node:path');
+const { join, relative } = require('node:path');
 const {
   cpuCells,
   fmt,
@@ -17,6 +17,7 @@ const {
   table,
   verdict,
 } = require('./lib.cjs');
+const { latencyChart } = require('./chart.cjs');
 const { startLoad } = require('./load.cjs');
 const { longReport, pdfPageCount } = require('./payloads.cjs');
 const { get, ownCpuSeconds, startServer } = require('./processes.cjs');
@@ -96,6 +97,8 @@ async function benchHealth({ duration, rounds, poolThreads }) {
   const servers = [];
   try {
     const a = await startServer('A service (pool)', join(ROOT, 'dist', 'main.js'), {
+      // One process against one process: the comparison is pool vs in-line, not cluster.
+      CLUSTER_ENABLED: 'false',
       WORKER_POOL_MAX_QUEUE: '10000',
       SHUTDOWN_TIMEOUT_MS: '2000',
       ...(poolThreads ? { WORKER_POOL_THREADS: String(poolThreads) } : {}),
@@ -190,6 +193,26 @@ async function benchHealth({ duration, rounds, poolThreads }) {
           ),
       ]),
     );
+    const chart = join(ROOT, 'docs', 'bench', 'health-latency.svg');
+    latencyChart(chart, {
+      title: 'GET /health/live latency, idle and while 20+ page PDFs render',
+      subtitle:
+        `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, 2 shared cores, ` +
+        `${rounds} interleaved rounds × ${duration} s, medians; log scale`,
+      groups: servers.map((server) => {
+        const s = summary.get(server);
+        return {
+          name: server.name,
+          bars: [
+            { label: 'idle p50', ms: s.idleP50 },
+            { label: 'idle p99', ms: s.idleP99 },
+            { label: 'under PDF load p50', ms: s.loadedP50 },
+            { label: 'under PDF load p99', ms: s.loadedP99 },
+          ],
+        };
+      }),
+    });
+    console.log(`\nChart: ${relative(ROOT, chart)}`);
     const sa = summary.get(a);
     const sb = summary.get(b);
     const loaded = (server, key) => results.get(server).map((r) => r.loaded[key]);

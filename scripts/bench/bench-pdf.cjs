@@ -31,6 +31,8 @@ async function benchPdf({ duration, rounds }) {
   const stops = [];
   try {
     const server = await startServer('service', join(ROOT, 'dist', 'main.js'), {
+      // One app process, like the direct runner: the cluster has its own section (5).
+      CLUSTER_ENABLED: 'false',
       WORKER_POOL_THREADS: String(THREADS),
       WORKER_POOL_MAX_QUEUE: '10000',
       SHUTDOWN_TIMEOUT_MS: '2000',

@@ -27,6 +27,7 @@ const SECTIONS = {
   image: () => require('./bench-image.cjs').benchImage,
   placement: () => require('./bench-image.cjs').benchPlacement,
   commands: () => require('./bench-commands.cjs').benchCommands,
+  cluster: () => require('./bench-cluster.cjs').benchCluster,
 };
 
 function version(name) {
