@@ -96,7 +96,7 @@ describe('probe port, cluster of 2 workers', () => {
       recentExits: [],
     });
     for (const key of ['worker-1', 'worker-2']) {
-      const worker = body.details[key] as Record<string, unknown> & {
+      const worker = body.details[key] as unknown as Record<string, unknown> & {
         workerPool: { threads: { alive: boolean; tasksDone: number }[] };
       };
       expect(worker).toMatchObject({ status: 'up', state: 'ready', restarts: 0 });
