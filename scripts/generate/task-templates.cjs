@@ -1,0 +1,144 @@
+'use strict';
+/**
+ * The files `generate:task` writes for a task `<name>`, shaped like src/jobs/pdf: a worker
+ * file the pool loads on its threads only, a typed descriptor, an injectable service, a
+ * module, and a spec that runs the task on a real thread.
+ */
+
+/** `fnName` is the worker's function, `Pascal` prefixes the types and classes. */
+function taskFiles({ name, fnName, Pascal }) {
+  const worker = `${name}.worker`;
+  return {
+    [`${name}.worker.ts`]: `/**
+ * Thread task \`${fnName}\`.
+ *
+ * The worker pool loads this file on its threads only; the main thread imports its types
+ * (see the descriptor in ${name}.task.ts).
+ *
+ * Replace the placeholder body with your CPU-bound work. Input and output cross the thread
+ * by structured clone: plain objects, arrays, typed arrays, Maps and Sets; no class
+ * instances or functions. Errors arrive as plain Errors: the main thread can match on
+ * \`name\` and \`message\` only (see pdf.worker.ts for a typed failure).
+ */
+
+export interface ${Pascal}Input {
+  /** The bytes to digest. */
+  data: Uint8Array;
+  /** Passes over the bytes: the placeholder's knob for how much CPU it burns. */
+  rounds: number;
+}
+
+export interface ${Pascal}Output {
+  /** FNV-1a (32-bit) of \`data\`, continued over \`rounds\` passes, as 8 hex digits. */
+  checksum: string;
+  bytes: number;
+}
+
+export function ${fnName}(input: ${Pascal}Input): ${Pascal}Output {
+  let hash = 0x811c9dc5;
+  for (let round = 0; round < input.rounds; round++) {
+    for (const byte of input.data) {
+      hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    }
+  }
+  return { checksum: hash.toString(16).padStart(8, '0'), bytes: input.data.byteLength };
+}
+`,
+
+    [`${name}.task.ts`]: `import { defineThreadTask } from '../../concurrency/worker-pool';
+import type * as ${Pascal}Worker from './${worker}';
+
+/**
+ * \`${fnName}\` on a pool thread. Its input and result types come from the worker file,
+ * imported as a type only: the main thread never loads it. \`require.resolve\` finds the
+ * compiled .js file in dist/ and the .ts file under jest.
+ */
+export const ${fnName}Task = defineThreadTask<typeof ${Pascal}Worker>()(
+  require.resolve('./${worker}'),
+  '${fnName}',
+);
+`,
+
+    [`${name}.service.ts`]: `import { Injectable } from '@nestjs/common';
+import { WorkerPool } from '../../concurrency/worker-pool';
+import { ${fnName}Task } from './${name}.task';
+import type { ${Pascal}Input, ${Pascal}Output } from './${worker}';
+
+@Injectable()
+export class ${Pascal}Service {
+  constructor(private readonly pool: WorkerPool) {}
+
+  /**
+   * Runs the task on a pool thread, off the event loop. Pass a request's AbortSignal
+   * (\`@RequestSignal()\`) so that a client that goes away drops its queued task.
+   *
+   * Rejects with TaskQueueFullError, TaskTimeoutError, TaskAbortedError, PoolClosedError or
+   * WorkerCrashedError (ApiExceptionFilter maps them to HTTP statuses); an error the task
+   * throws arrives by structured clone. To move large buffers instead of copying them, add
+   * \`transferList: [input.data.buffer]\` (the caller's view is then detached).
+   */
+  run(input: ${Pascal}Input, signal?: AbortSignal): Promise<${Pascal}Output> {
+    return this.pool.run(${fnName}Task, input, { signal });
+  }
+}
+`,
+
+    [`${name}.module.ts`]: `import { Module } from '@nestjs/common';
+import { ${Pascal}Service } from './${name}.service';
+
+/**
+ * Provides ${Pascal}Service.
+ *
+ * WorkerPool comes from WorkerPoolModule, which is global. Add a controller here to serve
+ * the task over HTTP (see src/jobs/pdf).
+ */
+@Module({
+  providers: [${Pascal}Service],
+  exports: [${Pascal}Service],
+})
+export class ${Pascal}Module {}
+`,
+
+    [`${name}.service.spec.ts`]: `import { Test, type TestingModule } from '@nestjs/testing';
+import { TaskAbortedError, WorkerPool, WorkerPoolModule } from '../../concurrency/worker-pool';
+import { ${Pascal}Module } from './${name}.module';
+import { ${Pascal}Service } from './${name}.service';
+
+describe('${Pascal}Service', () => {
+  let moduleRef: TestingModule;
+  let service: ${Pascal}Service;
+
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [WorkerPoolModule.forRoot({ threads: 1, maxQueue: 4, taskTimeoutMs: 10_000 }), ${Pascal}Module],
+    }).compile();
+    await moduleRef.init();
+    service = moduleRef.get(${Pascal}Service);
+  });
+
+  // Closing the module stops the pool's threads.
+  afterAll(() => moduleRef.close());
+
+  it('runs ${fnName} on a pool thread', async () => {
+    const data = new TextEncoder().encode('hello');
+    await expect(service.run({ data, rounds: 1 })).resolves.toEqual({
+      checksum: '4f9f2cab',
+      bytes: 5,
+    });
+    expect(moduleRef.get(WorkerPool).stats().threads).toEqual([
+      expect.objectContaining({ tasksDone: 1 }),
+    ]);
+  });
+
+  it('rejects with TaskAbortedError when its signal is aborted', async () => {
+    const data = new Uint8Array(16);
+    await expect(service.run({ data, rounds: 1 }, AbortSignal.abort())).rejects.toBeInstanceOf(
+      TaskAbortedError,
+    );
+  });
+});
+`,
+  };
+}
+
+module.exports = { taskFiles };
