@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter } from './common/http/api-exception.filter';
@@ -12,13 +12,11 @@ import {
   type WorkerPoolConfig,
 } from './config';
 import { ChildProcessModule } from './concurrency/child-process';
-import { CommandsModule } from './jobs/commands/commands.module';
 import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
-import { ImageModule } from './jobs/image/image.module';
-import { PdfModule } from './jobs/pdf/pdf.module';
+import * as workloads from './jobs';
 
 @Module({
   imports: [
@@ -39,9 +37,8 @@ import { PdfModule } from './jobs/pdf/pdf.module';
     }),
     MetricsModule,
     HealthModule,
-    ImageModule,
-    PdfModule,
-    CommandsModule,
+    // The workloads listed in src/jobs/index.ts, one line each.
+    ...Object.values<Type>(workloads),
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

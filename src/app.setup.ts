@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type PdfConfig, pdfConfig } from './config';
+import { setupOpenApi } from './docs';
 
 /**
  * What main.ts and the e2e tests both apply to the app, so tests run the real setup.
@@ -16,5 +17,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       /^application\/json\b/i.test(String(req.headers['content-type'] ?? '')),
   });
   app.disable('x-powered-by');
+  // Swagger UI and the OpenAPI document at /docs, unless turned off (off in production).
+  setupOpenApi(app);
   return app;
 }

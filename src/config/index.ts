@@ -6,3 +6,4 @@ export { workerPoolConfig, type WorkerPoolConfig } from './worker-pool.config';
 export { InvalidEnvironmentError } from './env';
 export { childProcessConfig, type ChildProcessConfig } from './child-process.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
+export { readDocsConfig, type DocsConfig } from './docs.config';

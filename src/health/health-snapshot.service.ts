@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ChildProcessHealthIndicator, ChildProcessRunner } from '../concurrency/child-process';
 import { WorkerPool, WorkerPoolHealthIndicator } from '../concurrency/worker-pool';
@@ -10,6 +10,9 @@ import { type AppSnapshot, type IndicatorDetail, toReport } from './snapshot';
 /**
  * This process's health as data: what the probe server serves, here or (in a cluster) in
  * the primary, which receives it with every heartbeat. Building it never throws.
+ *
+ * The worker pool and the child process runner are optional (see `concurrencyIndicators`):
+ * without one, readiness has no check for it and the snapshot no stats of it.
  */
 @Injectable()
 export class HealthSnapshotService {
@@ -18,10 +21,12 @@ export class HealthSnapshotService {
     private readonly shutdown: ShutdownState,
     private readonly eventLoop: EventLoopHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
-    private readonly workerPoolHealth: WorkerPoolHealthIndicator,
-    private readonly childProcessHealth: ChildProcessHealthIndicator,
-    private readonly workerPool: WorkerPool,
-    private readonly childProcess: ChildProcessRunner,
+    @Inject(WorkerPoolHealthIndicator)
+    private readonly workerPoolHealth: WorkerPoolHealthIndicator | null,
+    @Inject(ChildProcessHealthIndicator)
+    private readonly childProcessHealth: ChildProcessHealthIndicator | null,
+    @Optional() private readonly workerPool?: WorkerPool,
+    @Optional() private readonly childProcess?: ChildProcessRunner,
   ) {}
 
   /** Readiness of this process alone, in terminus's indicator results. */
@@ -30,12 +35,13 @@ export class HealthSnapshotService {
     const results = [
       this.shutdown.shuttingDown ? lifecycle.down({ reason: 'shutting down' }) : lifecycle.up(),
       this.eventLoop.check('eventLoop'),
-      this.workerPoolHealth.check('workerPool'),
-      this.childProcessHealth.check('childProcess'),
+      ...(this.workerPoolHealth ? [this.workerPoolHealth.check('workerPool')] : []),
+      ...(this.childProcessHealth ? [this.childProcessHealth.check('childProcess')] : []),
     ];
     return results as Record<string, IndicatorDetail>[];
   }
 
+  /** The whole picture of this process, sent to the supervisor with every heartbeat. */
   snapshot(): AppSnapshot {
     return {
       pid: process.pid,
@@ -44,8 +50,8 @@ export class HealthSnapshotService {
       readiness: toReport(this.readinessChecks()),
       eventLoop: this.eventLoop.sample(),
       memory: this.memory.sample(),
-      workerPool: this.workerPool.stats(),
-      childProcess: this.childProcess.stats(),
+      ...(this.workerPool && { workerPool: this.workerPool.stats() }),
+      ...(this.childProcess && { childProcess: this.childProcess.stats() }),
     };
   }
 }

@@ -1,13 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthSnapshotService } from './health-snapshot.service';
 
 /**
  * Probes of this one process on the app port (the probe port, HEALTH_PORT, serves the whole
  * cluster). Liveness depends on nothing but this event loop answering; readiness also needs
  * the process not to be shutting down, its event loop not saturated, and the worker pool
- * and the child process runner to take work.
+ * and the child process runner, those of the two the app has, to take work.
  */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -17,7 +19,11 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @HealthCheck()
+  @HealthCheck() // with @nestjs/swagger installed, documents the 200 and 503 bodies too
+  @ApiOperation({
+    operationId: 'live',
+    summary: 'Liveness of this process: its event loop answers',
+  })
   live() {
     return this.health.check([
       () =>
@@ -29,6 +35,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({
+    operationId: 'ready',
+    summary:
+      'Readiness of this process: not shutting down, not saturated, pool and runner taking work',
+  })
   ready() {
     return this.health.check(this.snapshot.readinessChecks().map((result) => () => result));
   }

@@ -1,19 +1,23 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ChildProcessHealthIndicator } from '../concurrency/child-process';
-import { WorkerPoolHealthIndicator } from '../concurrency/worker-pool';
 import { HealthController } from './health.controller';
 import { HealthSnapshotService } from './health-snapshot.service';
+import { concurrencyIndicators } from './indicators/concurrency.health';
 import { EventLoopHealthIndicator } from './indicators/event-loop.health';
 import { MemoryHealthIndicator } from './indicators/memory.health';
 import { ShutdownState } from './shutdown-state';
 
+/**
+ * `/health/live` and `/health/ready` on the app port, and the snapshot the probe port serves.
+ * Adapts to the concurrency modules present: the worker pool and child process checks (and
+ * their stats in the snapshot) are there when the app imports `WorkerPoolModule` or
+ * `ChildProcessModule`, and left out when it does not.
+ */
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 })],
   controllers: [HealthController],
   providers: [
-    WorkerPoolHealthIndicator,
-    ChildProcessHealthIndicator,
+    ...concurrencyIndicators,
     EventLoopHealthIndicator,
     MemoryHealthIndicator,
     ShutdownState,

@@ -17,7 +17,7 @@ export interface AppSnapshot {
   pid: number;
   takenAt: number;
   uptimeMs: number;
-  /** Can this process take work: not shutting down, loop not saturated, pool and runner taking work. */
+  /** Can this process take work: not shutting down, loop not saturated, pool and runner (if any) taking work. */
   readiness: HealthReport;
   eventLoop: { p99Ms: number; maxMs: number };
   memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number };

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { ChildProcessRunner } from './child-process.runner';
 
-/** Terminus indicator for the runner. Never throws: every problem is a `down` with a reason. */
+/**
+ * Terminus indicator for the runner. Never throws: every problem is a `down` with a reason.
+ * Provide it beside terminus's `TerminusModule` (src/health does, when the app has a runner).
+ */
 @Injectable()
 export class ChildProcessHealthIndicator {
   constructor(
@@ -10,6 +13,7 @@ export class ChildProcessHealthIndicator {
     private readonly health: HealthIndicatorService,
   ) {}
 
+  /** Up while the runner takes commands; down (with the reason) while its queue is full or it is closing. */
   check(key = 'childProcess'): HealthIndicatorResult {
     const indicator = this.health.check(key);
     const stats = this.runner.stats();

@@ -12,8 +12,9 @@ import { ChildProcessRunner } from './child-process.runner';
  *   useFactory: (config: ChildProcessConfig) => config,
  * })
  * ```
- * Global by default (`isGlobal: true`), so feature modules inject `ChildProcessRunner` directly.
- * `ChildProcessHealthIndicator` is provided by the module that imports terminus (src/health).
+ * Global by default (`isGlobal: true`), so feature modules inject `ChildProcessRunner` directly,
+ * and `HealthModule` and `MetricsModule` find it: they add the runner's readiness check and
+ * `child_process_*` series when it is there. Works alone, without `WorkerPoolModule` or a cluster.
  */
 @Module({
   providers: [ChildProcessRunner],

@@ -182,6 +182,7 @@ export class ChildProcessRunner
     return this.accepting;
   }
 
+  /** A point-in-time picture of the runner, for health checks and metrics. Cheap; never throws. */
   stats(): ChildProcessStats {
     const now = Date.now();
     return {

@@ -1,3 +1,10 @@
+/**
+ * The child process runner's public API: import from here, not from the files behind it.
+ * `ChildProcessModule.forRoot` / `forRootAsync` provides `ChildProcessRunner`, which runs
+ * programs without a shell, bounded in time, output and concurrency.
+ *
+ * @packageDocumentation
+ */
 export { ChildProcessModule } from './child-process.module';
 export { ChildProcessRunner } from './child-process.runner';
 export { ChildProcessHealthIndicator } from './child-process.health';
@@ -18,3 +25,4 @@ export {
   InvalidCommandError,
   RunnerClosedError,
 } from './child-process.errors';
+export { ConcurrencyError } from '../concurrency.errors';

@@ -13,6 +13,7 @@ import { GracefulShutdown } from './graceful-shutdown';
 import type { ServedApp } from './served-app';
 import { describePlan, planThreads, type ThreadPlan } from './thread-plan';
 
+/** Options of {@link ClusterBootstrap.run}: only `start` is required. */
 export interface ClusterBootstrapOptions {
   /**
    * Starts the app in this process, listening. Load the app here, lazily (`import()`), so

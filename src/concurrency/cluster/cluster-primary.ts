@@ -151,6 +151,7 @@ export class ClusterPrimary implements ClusterView {
     member.lastHeartbeat = Date.now();
     if (message.cluster === 'ready') {
       member.readyAt = Date.now();
+      member.snapshot = message.snapshot;
       this.log(messages.ready(member.slot.id, pid(member), member.readyAt - member.forkedAt));
       member.slot.current ??= member;
       member.markReady(true);

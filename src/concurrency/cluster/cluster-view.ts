@@ -1,9 +1,7 @@
-/**
- * What the supervisor knows about its workers, read by the probe server. Implemented by
- * the cluster primary, and by a one-worker view of the process itself without a cluster.
- */
+/** Where an app worker is in its life: forked and starting, serving, or draining to exit. */
 export type WorkerState = 'starting' | 'ready' | 'draining';
 
+/** One app worker (or the single app process) as the supervisor last heard from it. */
 export interface WorkerView {
   /** The worker's slot, 1..N (0: the single process). */
   id: number;
@@ -22,6 +20,7 @@ export interface WorkerView {
   snapshot?: unknown;
 }
 
+/** A worker that exited, kept for a while so `/health` can show recent exits. */
 export interface WorkerExit {
   id: number;
   pid: number;
@@ -34,8 +33,13 @@ export interface WorkerExit {
   wasReady: boolean;
 }
 
+/** `crash-loop`: workers kept dying young, so the supervisor is giving up (and not live). */
 export type SupervisorState = 'running' | 'stopping' | 'crash-loop';
 
+/**
+ * What the supervisor knows about its workers, read by the probe server. Implemented by
+ * the cluster primary, and by a one-worker view of the process itself without a cluster.
+ */
 export interface ClusterView {
   readonly mode: 'cluster' | 'single';
   readonly plannedWorkers: number;

@@ -71,6 +71,5 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
   });
   process.on('SIGINT', () => undefined);
   process.once('SIGTERM', () => exitAfter(options.shutdownTimeoutMs));
-  send({ cluster: 'ready' });
-  beat();
+  send({ cluster: 'ready', snapshot: snapshotOf(app) });
 }

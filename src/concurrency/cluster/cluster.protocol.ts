@@ -3,6 +3,8 @@
 /** Worker → primary: the app listens and takes traffic. */
 export interface ReadyMessage {
   cluster: 'ready';
+  /** The app's first health snapshot: the primary never shows a ready worker without one. */
+  snapshot?: unknown;
 }
 
 /** Worker → primary, every heartbeat interval, from the worker's event loop. */

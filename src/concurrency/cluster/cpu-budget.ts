@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
 
+/** The CPUs this process may use, from its cgroup limits (see {@link detectCpuBudget}). */
 export interface CpuBudget {
   /** Whole CPUs this container may use: floor of the tightest limit, at least 1. */
   cpus: number;
@@ -11,6 +12,7 @@ export interface CpuBudget {
   source: string;
 }
 
+/** Where {@link detectCpuBudget} looks; each field is for tests, defaulting to the real source. */
 export interface CpuBudgetSources {
   /** Where the cgroup file systems are mounted. Default `/sys/fs/cgroup`. */
   cgroupRoot?: string;

@@ -1,5 +1,6 @@
 import type { CpuBudget } from './cpu-budget';
 
+/** What {@link planThreads} shares out: the CPU budget and the operator's settings. */
 export interface ThreadPlanInput {
   budget: CpuBudget;
   clusterEnabled: boolean;
@@ -11,6 +12,7 @@ export interface ThreadPlanInput {
   inlineConcurrency?: number;
 }
 
+/** How many app workers, and how many pool threads and in-process slots each of them runs. */
 export interface ThreadPlan {
   /** Whether app workers are forked; when false, `workers` is 1: the primary runs the app. */
   clusterEnabled: boolean;

@@ -1,3 +1,10 @@
+/**
+ * The worker pool's public API: import from here, not from the files behind it.
+ * `WorkerPoolModule.forRoot` / `forRootAsync` provides `WorkerPool`; tasks are declared with
+ * `defineThreadTask` (a function in a `*.worker.ts` file) or `defineInlineTask`.
+ *
+ * @packageDocumentation
+ */
 export { WorkerPoolModule } from './worker-pool.module';
 export { WorkerPool, type RunOptions } from './worker-pool.service';
 export { WorkerPoolHealthIndicator } from './worker-pool.health';
@@ -19,3 +26,4 @@ export {
   WorkerCrashedError,
   WorkerPoolError,
 } from './worker-pool.errors';
+export { ConcurrencyError } from '../concurrency.errors';

@@ -44,6 +44,7 @@ export interface InlineTask<Input, Output> {
   readonly run: (input: Input, context: InlineTaskContext) => Promise<Output>;
 }
 
+/** What {@link WorkerPool.run} takes: a task on a pool thread, or one in this process. */
 export type Task<Input, Output> = ThreadTask<Input, Output> | InlineTask<Input, Output>;
 
 /**
@@ -51,14 +52,14 @@ export type Task<Input, Output> = ThreadTask<Input, Output> | InlineTask<Input, 
  * as a type, so the main thread never loads it:
  *
  * ```ts
- * import type * as PdfWorker from './pdf.worker';
- * export const renderReportTask = defineThreadTask<typeof PdfWorker>()(
- *   require.resolve('./pdf.worker'),
- *   'renderReport',
+ * import type * as HashWorker from './hash.worker';
+ * export const hashTask = defineThreadTask<typeof HashWorker>()(
+ *   require.resolve('./hash.worker'),
+ *   'sha256', // an exported function of one argument
  * );
  * ```
  *
- * `require.resolve` finds `pdf.worker.js` in `dist/` and `pdf.worker.ts` under jest.
+ * `require.resolve` finds `hash.worker.js` in `dist/` and `hash.worker.ts` under jest.
  */
 export function defineThreadTask<Module>() {
   return <Name extends TaskName<Module>>(

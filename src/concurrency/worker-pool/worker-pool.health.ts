@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { WorkerPool } from './worker-pool.service';
 
-/** Terminus indicator for the pool. Never throws: every problem is a `down` with a reason. */
+/**
+ * Terminus indicator for the pool. Never throws: every problem is a `down` with a reason.
+ * Provide it beside terminus's `TerminusModule` (src/health does, when the app has a pool).
+ */
 @Injectable()
 export class WorkerPoolHealthIndicator {
   constructor(
@@ -10,6 +13,7 @@ export class WorkerPoolHealthIndicator {
     private readonly health: HealthIndicatorService,
   ) {}
 
+  /** Up while the pool takes work; down (with the reason) while not started, full or closing. */
   check(key = 'workerPool'): HealthIndicatorResult {
     const indicator = this.health.check(key);
     const stats = this.pool.stats();

@@ -11,8 +11,9 @@ import { WorkerPool } from './worker-pool.service';
  *   useFactory: (config: WorkerPoolConfig) => config,
  * })
  * ```
- * Global by default (`isGlobal: true`), so feature modules inject `WorkerPool` directly.
- * `WorkerPoolHealthIndicator` is provided by the module that imports terminus (src/health).
+ * Global by default (`isGlobal: true`), so feature modules inject `WorkerPool` directly, and
+ * `HealthModule` and `MetricsModule` find it: they add the pool's readiness check and
+ * `worker_pool_*` series when it is there. Works alone, without `ChildProcessModule` or a cluster.
  */
 @Module({
   providers: [WorkerPool],

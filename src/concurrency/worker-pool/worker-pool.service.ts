@@ -39,7 +39,6 @@ export interface RunOptions {
   transferList?: readonly Transferable[];
 }
 
-
 // Under jest the app runs from .ts sources, and so must its threads (see the hook file).
 const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
 
@@ -151,6 +150,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     return this.accepting && this.piscina !== undefined;
   }
 
+  /** A point-in-time picture of the pool, for health checks and metrics. Cheap; never throws. */
   stats(): WorkerPoolStats {
     const { threadLane, inlineLane } = this;
     return {

@@ -1,8 +1,4 @@
-import type {
-  ClusterView,
-  SupervisorState,
-  WorkerView,
-} from '../../concurrency/cluster/cluster-view';
+import type { ClusterView, SupervisorState, WorkerView } from '../../concurrency/cluster';
 import { ClusterHealth } from './cluster-health';
 
 /** A view the test drives by hand, with its own clock. */

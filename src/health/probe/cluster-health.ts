@@ -1,6 +1,6 @@
-import type { ClusterView, WorkerView } from '../../concurrency/cluster/cluster-view';
-import type { ChildProcessStats } from '../../concurrency/child-process/child-process.stats';
-import type { WorkerPoolStats } from '../../concurrency/worker-pool/worker-pool.stats';
+import type { ChildProcessStats } from '../../concurrency/child-process';
+import type { ClusterView, WorkerView } from '../../concurrency/cluster';
+import type { WorkerPoolStats } from '../../concurrency/worker-pool';
 import { type AppSnapshot, type HealthReport, type IndicatorDetail, toReport } from '../snapshot';
 import { ReadinessGate } from './readiness-gate';
 

@@ -7,7 +7,7 @@ import {
   type MetricValue,
   Registry,
 } from 'prom-client';
-import type { ClusterView } from '../../concurrency/cluster/cluster-view';
+import type { ClusterView } from '../../concurrency/cluster';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 

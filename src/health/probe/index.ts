@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ClusterView } from '../../concurrency/cluster/cluster-view';
+import type { ClusterView } from '../../concurrency/cluster';
 import { minReadyWorkers, readHealthConfig } from '../../config/health.config';
 import { startProbeServer } from './probe-server';
 

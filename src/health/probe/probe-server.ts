@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import type { ClusterView } from '../../concurrency/cluster/cluster-view';
+import type { ClusterView } from '../../concurrency/cluster';
 import { ClusterHealth, type ProbeAnswer } from './cluster-health';
 import { ClusterMetrics } from './cluster-metrics';
 

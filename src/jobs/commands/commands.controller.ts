@@ -10,9 +10,26 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { childProcessConfig, type ChildProcessConfig } from '../../config';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
+import {
+  ApiErrors,
+  binaryContent,
+  type DescribesOpenApi,
+  findOperation,
+  findParameter,
+} from '../../docs';
+import { CommandFailedBody, describeCommands } from './commands.openapi';
 import { CommandsService } from './commands.service';
 
 /**
@@ -22,8 +39,15 @@ import { CommandsService } from './commands.service';
  */
 const COMMIT_AFTER_BYTES = 64 * 1024;
 
+const RUN_DESCRIPTION =
+  "Runs a command from the allowlist (COMMANDS_CONFIG): the body is streamed to the command's " +
+  'stdin, its stdout is the response. Query parameters fill the placeholders of its arguments; ' +
+  'unknown ones are refused. Output is held back until 64 KiB or the end, so a command that ' +
+  'fails early gets its status; past that the response streams, and a later failure cuts it short.';
+
+@ApiTags('commands')
 @Controller('commands')
-export class CommandsController {
+export class CommandsController implements DescribesOpenApi {
   constructor(
     private readonly commands: CommandsService,
     @Inject(childProcessConfig.KEY) private readonly config: ChildProcessConfig,
@@ -31,6 +55,50 @@ export class CommandsController {
 
   /** `POST /commands/:name?param=…`: the body is the command's stdin, its stdout the response. */
   @Post(':name')
+  @ApiOperation({
+    operationId: 'runCommand',
+    summary: 'Run an allowlisted command',
+    description: RUN_DESCRIPTION,
+    requestBody: {
+      required: false,
+      description: "Any bytes, up to CHILD_PROCESS_MAX_INPUT_BYTES: the command's stdin.",
+      content: binaryContent('application/octet-stream', '*/*'),
+    },
+  })
+  @ApiParam({ name: 'name', description: 'A command of the allowlist.' })
+  @ApiQuery({
+    name: 'params',
+    required: false,
+    description: "The command's parameters, each as its own query parameter (see the list above).",
+    style: 'form',
+    explode: true,
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+  })
+  @ApiOkResponse({
+    description: "The command's stdout.",
+    content: binaryContent('application/octet-stream'),
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'The command exited with a non-zero code or was killed by a signal.',
+    type: CommandFailedBody,
+    example: {
+      statusCode: 422,
+      error: 'Unprocessable Entity',
+      message: 'Command /usr/bin/gzip exited with code 1',
+      exitCode: 1,
+      signal: null,
+      stderrTail: 'gzip: stdin: unexpected end of file',
+    },
+  })
+  @ApiErrors({
+    400: 'An invalid or unknown query parameter.',
+    404: 'No command of that name in the allowlist.',
+    413: 'A body over CHILD_PROCESS_MAX_INPUT_BYTES.',
+    502: "The command's output passed its cap (CHILD_PROCESS_MAX_OUTPUT_BYTES or its own).",
+    503: 'The runner queue is full, or the service is shutting down.',
+    504: 'The command passed its deadline (CHILD_PROCESS_TIMEOUT_MS or its own), queue wait included.',
+    500: 'An unexpected failure.',
+  })
   async run(
     @Param('name') name: string,
     @Query() query: Record<string, unknown>,
@@ -57,6 +125,16 @@ export class CommandsController {
     } catch (error) {
       throw overflow ?? error;
     }
+  }
+
+  /** The allowlist is loaded at boot: the docs list its names and each one's parameters. */
+  describeOpenApi(document: OpenAPIObject): void {
+    const operation = findOperation(document, 'runCommand');
+    const commands = this.commands.definitions();
+    const name = findParameter(operation, 'name');
+    if (!operation || !name) return;
+    name.schema = { type: 'string', enum: commands.map((command) => command.name) };
+    operation.description = `${RUN_DESCRIPTION}\n\nCommands and their parameters:\n\n${describeCommands(commands)}`;
   }
 
   private async respond(

@@ -37,6 +37,11 @@ export class CommandsService implements OnModuleInit {
     return [...this.commands.keys()];
   }
 
+  /** The allowlist as loaded: what the API docs list. */
+  definitions(): CommandDefinition[] {
+    return [...this.commands.values()];
+  }
+
   /** Checks the name and parameters (404, 400) and that the runner could take the run now (503). */
   prepare(
     name: string,

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Controller,
   HttpCode,
@@ -9,19 +10,69 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { imageConfig, type ImageConfig } from '../../config';
 import { optionalEnumParam, optionalIntParam, rejectUnknownParams } from '../../common/http/query';
 import { ByteBudget } from '../../common/http/byte-budget';
 import { readUpload } from '../../common/http/read-body';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
+import {
+  ApiErrors,
+  BINARY_SCHEMA,
+  binaryContent,
+  type DescribesOpenApi,
+  findOperation,
+  findParameter,
+} from '../../docs';
 import { ImageService } from './image.service';
 import { CONTENT_TYPES, IMAGE_FITS, IMAGE_FORMATS, type ResizeParams } from './image.types';
 
 const PARAMS = ['width', 'height', 'fit', 'format', 'quality'] as const;
 
+/** The query, in the README's order (stacked decorators would list it bottom-up). */
+const ApiResizeQuery = () =>
+  applyDecorators(
+    ApiQuery({
+      name: 'width',
+      required: false,
+      type: 'integer',
+      minimum: 1,
+      description: 'Pixels; the maximum is IMAGE_MAX_OUTPUT_DIMENSION.',
+    }),
+    ApiQuery({
+      name: 'height',
+      required: false,
+      type: 'integer',
+      minimum: 1,
+      description: 'Pixels; the maximum is IMAGE_MAX_OUTPUT_DIMENSION.',
+    }),
+    ApiQuery({ name: 'fit', required: false, enum: IMAGE_FITS, schema: { default: 'cover' } }),
+    ApiQuery({
+      name: 'format',
+      required: false,
+      enum: IMAGE_FORMATS,
+      description: "Default: the input's format where it is one of these, else png.",
+    }),
+    ApiQuery({
+      name: 'quality',
+      required: false,
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      description: "Default: sharp's for the format.",
+    }),
+  );
+
+@ApiTags('images')
 @Controller('images')
-export class ImageController {
+export class ImageController implements DescribesOpenApi {
   private readonly buffered: ByteBudget;
 
   constructor(
@@ -34,6 +85,45 @@ export class ImageController {
   /** `POST /images/resize?width=&height=&fit=&format=&quality=` with a raw image or multipart `file`. */
   @Post('resize')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'resizeImage',
+    summary: 'Resize an image on a worker thread',
+    description:
+      'The body is the raw image (`Content-Type: image/*`) or `multipart/form-data` with a ' +
+      '`file` field. Give at least one of `width` and `height`; unknown parameters are refused.',
+    requestBody: {
+      required: true,
+      content: {
+        ...binaryContent('image/*', 'application/octet-stream'),
+        'multipart/form-data': {
+          schema: { type: 'object', required: ['file'], properties: { file: BINARY_SCHEMA } },
+        },
+      },
+    },
+  })
+  @ApiResizeQuery()
+  @ApiOkResponse({
+    description: 'The resized image, in the requested or the input format.',
+    content: binaryContent(...Object.values(CONTENT_TYPES)),
+    headers: {
+      'X-Image-Width': {
+        description: 'Width of the output, in pixels.',
+        schema: { type: 'integer' },
+      },
+      'X-Image-Height': {
+        description: 'Height of the output, in pixels.',
+        schema: { type: 'integer' },
+      },
+    },
+  })
+  @ApiErrors({
+    400: 'An invalid or unknown query parameter, neither width nor height, an empty or malformed body.',
+    413: 'An upload over IMAGE_MAX_INPUT_BYTES, or an image (from its header) or output over its pixel limit.',
+    415: 'Neither image/* nor multipart/form-data, or not an image that can be decoded.',
+    503: 'The worker pool queue or the upload memory budget is full, or the service is shutting down.',
+    504: 'The resize passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
+    500: 'The worker thread running the resize died; it is replaced.',
+  })
   async resize(
     @Query() query: Record<string, unknown>,
     @Req() request: Request,
@@ -57,6 +147,17 @@ export class ImageController {
     response.setHeader('X-Image-Width', String(image.width));
     response.setHeader('X-Image-Height', String(image.height));
     return new StreamableFile(image.data, { type: CONTENT_TYPES[image.format] });
+  }
+
+  /** The size limit is configuration: the docs show this instance's. */
+  describeOpenApi(document: OpenAPIObject): void {
+    const operation = findOperation(document, 'resizeImage');
+    for (const side of ['width', 'height']) {
+      const parameter = findParameter(operation, side);
+      if (parameter?.schema && !('$ref' in parameter.schema)) {
+        parameter.schema.maximum = this.config.maxOutputDimension;
+      }
+    }
   }
 
   private parseParams(query: Record<string, unknown>): ResizeParams {

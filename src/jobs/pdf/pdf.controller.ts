@@ -7,11 +7,15 @@ import {
   StreamableFile,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
+import { ApiErrors, binaryContent } from '../../docs';
 import { PdfService } from './pdf.service';
+import { REPORT_SCHEMA } from './report.schema';
 import { parseReport } from './report.validation';
 
+@ApiTags('pdf')
 @Controller('pdf')
 export class PdfController {
   constructor(private readonly pdf: PdfService) {}
@@ -19,6 +23,26 @@ export class PdfController {
   /** `POST /pdf/report` with a JSON report → `application/pdf`. */
   @Post('report')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'renderReport',
+    summary: 'Render a PDF report on a worker thread',
+    description:
+      'A4 pages; a long table breaks across pages with its header row repeated; every page ' +
+      'has "Page N of M" in its footer. Unknown fields are refused.',
+  })
+  @ApiBody({
+    schema: REPORT_SCHEMA,
+    description: 'The report, as JSON (up to PDF_MAX_BODY_BYTES).',
+  })
+  @ApiOkResponse({ description: 'The report.', content: binaryContent('application/pdf') })
+  @ApiErrors({
+    400: 'Invalid JSON, or a missing, unknown or invalid report field (the message names it).',
+    413: 'A body over PDF_MAX_BODY_BYTES, or a report needing more than PDF_MAX_PAGES pages.',
+    415: 'Content-Type is not application/json.',
+    503: 'The worker pool queue is full, or the service is shutting down.',
+    504: 'Rendering passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
+    500: 'The worker thread rendering the report died; it is replaced.',
+  })
   async report(
     @Body() body: unknown,
     @Req() request: Request,
