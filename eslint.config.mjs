@@ -12,7 +12,6 @@ export default tseslint.config(
       'node_modules/**',
       'eslint.config.mjs',
       'jest.config.js',
-      '**/*.cjs',
     ],
   },
   eslint.configs.recommended,
@@ -47,7 +46,11 @@ export default tseslint.config(
     // Plain CommonJS files: jest's config and transformer, the thread hook, the benchmarks.
     files: ['**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: globals.node,
+    },
     rules: {
       ...tseslint.configs.disableTypeChecked.rules,
       '@typescript-eslint/no-require-imports': 'off',

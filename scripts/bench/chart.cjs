@@ -8,7 +8,7 @@ const { dirname } = require('node:path');
 
 const COLORS = ['#9ecae1', '#3182bd', '#fdae6b', '#e6550d'];
 
-function escape(text) {
+function escapeXml(text) {
   return String(text).replace(
     /[&<>"]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
@@ -49,12 +49,12 @@ function latencyChart(file, { title, subtitle, groups }) {
       const w = Math.max(1, scale(bar.ms));
       parts.push(
         `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[index % COLORS.length]}"/>`,
-        `<text x="${(left + w + 6).toFixed(1)}" y="${y + barHeight - 4}" font-size="12">${escape(label(bar.ms))}</text>`,
+        `<text x="${(left + w + 6).toFixed(1)}" y="${y + barHeight - 4}" font-size="12">${escapeXml(label(bar.ms))}</text>`,
       );
       y += barHeight + gap;
     });
     parts.push(
-      `<text x="${left - 10}" y="${(groupTop + y - gap) / 2 + 4}" font-size="13" text-anchor="end" font-weight="bold">${escape(group.name)}</text>`,
+      `<text x="${left - 10}" y="${(groupTop + y - gap) / 2 + 4}" font-size="13" text-anchor="end" font-weight="bold">${escapeXml(group.name)}</text>`,
     );
     y += groupGap;
   }
@@ -63,7 +63,7 @@ function latencyChart(file, { title, subtitle, groups }) {
     const x = left + scale(tick);
     parts.push(
       `<line x1="${x.toFixed(1)}" y1="${top - 6}" x2="${x.toFixed(1)}" y2="${axisY}" stroke="#ccc" stroke-dasharray="2,3"/>`,
-      `<text x="${x.toFixed(1)}" y="${axisY + 14}" font-size="11" text-anchor="middle" fill="#555">${escape(label(tick))}</text>`,
+      `<text x="${x.toFixed(1)}" y="${axisY + 14}" font-size="11" text-anchor="middle" fill="#555">${escapeXml(label(tick))}</text>`,
     );
   }
   const legendY = axisY + 36;
@@ -71,15 +71,15 @@ function latencyChart(file, { title, subtitle, groups }) {
     const x = left + index * 140;
     parts.push(
       `<rect x="${x}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[index % COLORS.length]}"/>`,
-      `<text x="${x + 18}" y="${legendY}" font-size="12">${escape(bar.label)}</text>`,
+      `<text x="${x + 18}" y="${legendY}" font-size="12">${escapeXml(bar.label)}</text>`,
     );
   });
   const height = legendY + 16;
   const svg = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="20" y="26" font-size="16" font-weight="bold">${escape(title)}</text>`,
-    `<text x="20" y="46" font-size="12" fill="#555">${escape(subtitle)}</text>`,
+    `<text x="20" y="26" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="20" y="46" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
     ...parts,
     '</svg>',
     '',

@@ -5,7 +5,7 @@
  * CommonJS with the project's own TypeScript, and the `import.meta` fields Nest uses are
  * mapped to their CommonJS equivalents.
  */
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const ts = require('typescript');
 
 const IMPORT_META_URL = /\bimport\.meta\.url\b/g;
@@ -17,8 +17,7 @@ const REQUIRE_DECLARATION = /^(\s*)const require = /gm;
 
 module.exports = {
   getCacheKey(source, filename) {
-    return crypto
-      .createHash('sha256')
+    return createHash('sha256')
       .update(ts.version)
       .update('\0esm-to-cjs-v3\0')
       .update(filename)
