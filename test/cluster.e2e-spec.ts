@@ -203,6 +203,34 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     }
   });
 
+  it('kills a worker that does not report ready within CLUSTER_WORKER_START_TIMEOUT_MS, and gives up in a crash loop', async () => {
+    const port = await freePort();
+    service = new ServiceProcess({
+      PORT: String(port),
+      CLUSTER_WORKERS: '2',
+      CLUSTER_WORKER_START_TIMEOUT_MS: '100', // far less than an app needs to boot
+      CLUSTER_CRASH_LOOP_MAX_EXITS: '3',
+    });
+    const { code } = await service.exited;
+    expect(code).toBe(1);
+    expect(service.output).toMatch(
+      /Cluster: worker \d+ \(pid \d+\) not ready after 100 ms; killing it/,
+    );
+    expect(service.output).toMatch(/Cluster: crash loop, 3 unstable worker exits/);
+    expect(service.output).not.toMatch(/Cluster: worker \d+ ready/);
+  });
+
+  it('exits 1 at once on a second SIGTERM during the drain', async () => {
+    const { service } = await startCluster({ SHUTDOWN_DELAY_MS: '20000' });
+    service.child.kill('SIGTERM');
+    await service.waitForOutput(/Cluster: SIGTERM received/);
+    const second = Date.now();
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 1, signal: null });
+    expect(Date.now() - second).toBeLessThan(2_000);
+    expect(service.output).toMatch(/Cluster: second SIGTERM: stopping now/);
+  });
+
   it('replaces a worker above CLUSTER_WORKER_MAX_RSS_MB: the new one ready first, then the old one drained', async () => {
     const { service } = await startCluster({
       CLUSTER_WORKER_MAX_RSS_MB: '1',
