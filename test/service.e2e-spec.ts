@@ -80,6 +80,40 @@ describe('node dist/main.js', () => {
     expect(await service.exited).toEqual({ code: 0, signal: null });
   });
 
+  it("runs the README's quick start, on the app port and the probe port", async () => {
+    // The curl lines of README "Quick start", with the ports of this test.
+    const [port, healthPort] = [await freePort(), await freePort()];
+    service = new ServiceProcess({ PORT: String(port), HEALTH_PORT: String(healthPort) });
+    await service.waitForOk(`http://127.0.0.1:${healthPort}/health/startup`);
+    const app = `http://127.0.0.1:${port}`;
+
+    const picture = await fetch(`http://127.0.0.1:${healthPort}/health`);
+    expect(picture.status).toBe(200);
+    expect(Object.keys(((await picture.json()) as { details: object }).details)).toEqual(
+      expect.arrayContaining(['cluster', 'worker-1']),
+    );
+
+    const report = await fetch(`${app}/pdf/report`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"title":"Hello","table":{"columns":["a","b"],"rows":[[1,2]]}}',
+    });
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-type')).toMatch(/^application\/pdf/);
+    const pdf = extractPdf(Buffer.from(await report.arrayBuffer()));
+    expect(pdf.pages[0]).toContain('Hello');
+
+    const words = await fetch(`${app}/commands/wordcount`, {
+      method: 'POST',
+      body: 'one two three\n',
+    });
+    expect(words.status).toBe(200);
+    expect((await words.text()).trim()).toBe('3');
+
+    const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/^worker_pool_queue_depth\{worker="1"\} 0$/m);
+  });
+
   it('cuts connections still open at SHUTDOWN_TIMEOUT_MS and exits 1', async () => {
     const port = await freePort();
     service = new ServiceProcess({ PORT: String(port), SHUTDOWN_TIMEOUT_MS: '500' });
