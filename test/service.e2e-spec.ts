@@ -38,7 +38,13 @@ describe('node dist/main.js', () => {
   it('serves the README examples, then drains in-flight work on SIGTERM and exits 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    service = new ServiceProcess({ PORT: String(port), SHUTDOWN_TIMEOUT_MS: '20000' });
+    // One worker: the app port's /health/ready below must see the thread rendering the report
+    // (test/cluster.e2e-spec.ts drains two workers under load).
+    service = new ServiceProcess({
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT_MS: '20000',
+      CLUSTER_WORKERS: '1',
+    });
     await service.waitForOk(`${base}/health/ready`);
 
     const live = await fetch(`${base}/health/live`);
@@ -70,7 +76,11 @@ describe('node dist/main.js', () => {
       };
       return ready.details.workerPool.busyThreads > 0;
     };
-    while (!(await busy())) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + 10_000;
+    while (!(await busy())) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     service.child.kill('SIGTERM');
 
     const response = await inflight;
@@ -151,7 +161,11 @@ describe('node dist/main.js', () => {
     // `linger` forks a grandchild: both must go with the service.
     const lingering = fetch(`${base}/commands/linger`, { method: 'POST' }).catch(() => undefined);
     const running = () => processesRunning('sleep 31.5').length;
-    while (running() < 2) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 10_000;
+    while (running() < 2) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 20));
+    }
 
     service.child.kill('SIGTERM');
     await service.exited;
