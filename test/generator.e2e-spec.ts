@@ -4,23 +4,11 @@
  * refuse must leave the copy untouched.
  */
 import { execFile } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { locate } from '../src/concurrency/child-process/executable';
 import { loadCommands } from '../src/jobs/commands/commands.catalog';
-
-const ROOT = join(__dirname, '..');
-const NOT_COPIED = new Set(['node_modules', 'dist', '.git', 'coverage', 'bench-results']);
+import { copyProject, removeProjectCopy } from './support/project-copy';
 
 interface Run {
   code: number | null;
@@ -59,23 +47,13 @@ describe('generators', () => {
     );
   }
 
-  beforeAll(() => {
-    copy = mkdtempSync(join(tmpdir(), 'generator-'));
-    cpSync(ROOT, copy, {
-      recursive: true,
-      filter: (source) => !NOT_COPIED.has(relative(ROOT, source)),
-    });
-    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  });
+  beforeAll(() => (copy = copyProject('generator-')));
 
-  afterAll(() => {
-    if (!copy) return;
-    rmSync(join(copy, 'node_modules'), { force: true }); // the link, never what it points to
-    rmSync(copy, { recursive: true, force: true });
-  });
+  afterAll(() => removeProjectCopy(copy));
 
   describe('generate:task', () => {
-    const name = 'text-digest';
+    // Not the README's example name: a user who followed the README has src/jobs/text-digest.
+    const name = 'generated-probe';
     const dir = join('src', 'jobs', name);
     const generated = ['worker', 'task', 'service', 'module', 'service.spec'].map((role) =>
       join(dir, `${name}.${role}.ts`),
@@ -85,7 +63,7 @@ describe('generators', () => {
       const generate = await run('npm', ['run', '--silent', 'generate:task', '--', name]);
       expect(generate).toMatchObject({ code: 0, stderr: '' });
       for (const file of generated) expect(existsSync(join(copy, file))).toBe(true);
-      const wired = /Wired TextDigestModule into the app: (\S+)\./.exec(generate.stdout);
+      const wired = /Wired GeneratedProbeModule into the app: (\S+)\./.exec(generate.stdout);
       expect(wired).not.toBeNull();
       const wiring = wired![1];
       expect(readFileSync(join(copy, wiring), 'utf8')).toContain(`/${name}.module'`);
@@ -123,7 +101,8 @@ describe('generators', () => {
       ['health', /"health" is reserved/],
       ['delete', /JavaScript reserved word/],
       ['pdf', /src\/jobs\/pdf\/ already exists; nothing was written/],
-      [name, /src\/jobs\/text-digest\/ already exists; nothing was written/],
+      ['config', /"config" is reserved/],
+      [name, /src\/jobs\/generated-probe\/ already exists; nothing was written/],
     ])('refuses %s and writes nothing', async (bad, message) => {
       const before = snapshot('src');
       const result = await run('scripts/generate/task.cjs', [bad]);

@@ -75,7 +75,8 @@ export class ${Pascal}Service {
    * Rejects with TaskQueueFullError, TaskTimeoutError, TaskAbortedError, PoolClosedError or
    * WorkerCrashedError (ApiExceptionFilter maps them to HTTP statuses); an error the task
    * throws arrives by structured clone. To move large buffers instead of copying them, add
-   * \`transferList: [input.data.buffer]\` (the caller's view is then detached).
+   * \`transferList: [input.data.buffer]\` (type \`data\` as \`Uint8Array<ArrayBuffer>\`, which
+   * TypeScript requires of a transferable; the caller's view is then detached).
    */
   run(input: ${Pascal}Input, signal?: AbortSignal): Promise<${Pascal}Output> {
     return this.pool.run(${fnName}Task, input, { signal });

@@ -23,8 +23,8 @@ export class ServiceProcess {
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [MAIN], {
+  constructor(env: Record<string, string>, main = MAIN) {
+    this.child = spawn(process.execPath, [main], {
       // The probe port is off unless a test asks for one: suites run in parallel.
       env: { ...process.env, NO_COLOR: '1', HEALTH_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

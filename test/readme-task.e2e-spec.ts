@@ -1,0 +1,86 @@
+/**
+ * README, "Using the WorkerPool in your own service": a newcomer's path from a clone to a
+ * custom task on a worker thread, served over HTTP. The test takes the TypeScript blocks of
+ * that section as written, puts them where the README says in a copy of the repository,
+ * builds and lints it, starts the built service and calls the new route.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { copyProject, removeProjectCopy } from './support/project-copy';
+import { freePort, ServiceProcess } from './support/service-process';
+
+const run = promisify(execFile);
+
+/** The ```ts blocks of the README section `heading`, dedented, in order. */
+function snippets(readme: string, heading: string): string[] {
+  const start = readme.indexOf(`\n${heading}\n`);
+  const end = readme.indexOf('\n## ', start + 1);
+  expect(start).toBeGreaterThan(0);
+  const section = readme.slice(start, end);
+  return [...section.matchAll(/^( *)```ts\n([\s\S]*?)^\1```/gm)].map(([, indent, body]) =>
+    body
+      .split('\n')
+      .map((line) => line.slice(indent.length))
+      .join('\n'),
+  );
+}
+
+describe('README: add your own task', () => {
+  let copy = '';
+  let service: ServiceProcess | undefined;
+  afterAll(async () => {
+    await service?.stop();
+    removeProjectCopy(copy);
+  });
+
+  it('builds, lints and serves the task the README walks through, on a pool thread', async () => {
+    copy = copyProject('readme-task-');
+    const readme = readFileSync(join(copy, 'README.md'), 'utf8');
+    const [worker, task, serviceTs, moduleTs, indexLine, controller] = snippets(
+      readme,
+      '## Using the WorkerPool in your own service',
+    );
+    const dir = join(copy, 'src', 'jobs', 'hash');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'hash.worker.ts'), worker);
+    writeFileSync(join(dir, 'hash.task.ts'), task);
+    writeFileSync(join(dir, 'hash.service.ts'), serviceTs);
+    writeFileSync(join(dir, 'hash.controller.ts'), controller);
+    // Step 5: "add it to HashModule's `controllers`".
+    writeFileSync(
+      join(dir, 'hash.module.ts'),
+      `import { HashController } from './hash.controller';\n` +
+        moduleTs.replace(
+          '@Module({ providers',
+          '@Module({ controllers: [HashController], providers',
+        ),
+    );
+    const index = join(copy, 'src', 'jobs', 'index.ts');
+    writeFileSync(index, readFileSync(index, 'utf8') + indexLine.replace(/^\/\/.*\n/, ''));
+
+    await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      cwd: copy,
+    });
+    await run(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings=0', dir], {
+      cwd: copy,
+    });
+
+    const port = await freePort();
+    service = new ServiceProcess(
+      { PORT: String(port), CLUSTER_WORKERS: '1' },
+      join(copy, 'dist', 'main.js'),
+    );
+    await service.waitForOk(`http://127.0.0.1:${port}/health/ready`);
+    const response = await fetch(`http://127.0.0.1:${port}/hash`, {
+      method: 'POST',
+      body: 'hello',
+    });
+    expect(response.status).toBe(200);
+    let digest = Buffer.from('hello');
+    for (let i = 0; i < 1000; i++) digest = createHash('sha256').update(digest).digest();
+    expect(await response.json()).toEqual({ sha256: digest.toString('hex') });
+  }, 120_000);
+});

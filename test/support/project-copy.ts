@@ -1,0 +1,27 @@
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const NOT_COPIED = new Set(['node_modules', 'dist', '.git', 'coverage', 'bench-results']);
+
+/**
+ * A copy of this repository in a temporary folder, as a user's clone would be (no build
+ * output, no git), with `node_modules` linked rather than copied. Remove it with
+ * {@link removeProjectCopy}.
+ */
+export function copyProject(prefix: string): string {
+  const copy = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(ROOT, copy, {
+    recursive: true,
+    filter: (source) => !NOT_COPIED.has(relative(ROOT, source)),
+  });
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
+export function removeProjectCopy(copy: string): void {
+  if (!copy) return;
+  rmSync(join(copy, 'node_modules'), { force: true }); // the link, never what it points to
+  rmSync(copy, { recursive: true, force: true });
+}
