@@ -3,7 +3,7 @@ import { readClusterConfig, type ClusterConfig } from '../../config/cluster.conf
 import { envInt } from '../../config/env';
 import { readLoggingConfig } from '../../config/logging.config';
 import { labelProcess, logLine, type LogLine, processLogger } from '../../logging/process-logger';
-import { ClusterPrimary } from './cluster-primary';
+import { ClusterPrimary, KILL_GRACE_MS } from './cluster-primary';
 import type { ClusterView } from './cluster-view';
 import { SingleProcessView } from './single-process-view';
 import { EXIT_CONFIG_ERROR } from './cluster.protocol';
@@ -48,6 +48,9 @@ export class ClusterBootstrap {
     const log = options.log ?? logLine;
     if (cluster.isPrimary && options.envFile !== false) loadEnvFile(options.envFile ?? '.env');
     if (cluster.isWorker) {
+      // Ctrl-C reaches the whole process group; the primary coordinates the shutdown, also
+      // of a worker still booting.
+      process.on('SIGINT', () => undefined);
       const config = options.config ?? readClusterConfig();
       startHere(options, (app) => superviseWorker(app, config));
       return;
@@ -135,6 +138,14 @@ function superviseSingleProcess(
     void shutdown
       .run({ delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs })
       .then((code) => process.exit(code));
+    // What the primary does to a straggling worker: nothing may hold this process past it.
+    setTimeout(
+      () => {
+        log('Shutdown: still running past the timeout; exiting now', 'error');
+        process.exit(1);
+      },
+      config.shutdownDelayMs + config.shutdownTimeoutMs + KILL_GRACE_MS,
+    ).unref();
   };
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
 }

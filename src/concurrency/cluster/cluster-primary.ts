@@ -15,7 +15,7 @@ import { RestartBackoff } from './restart-backoff';
 import { describePlan, type ThreadPlan } from './thread-plan';
 
 /** Time a worker gets past its own shutdown timeout before the primary kills it. */
-const KILL_GRACE_MS = 2_000;
+export const KILL_GRACE_MS = 2_000;
 
 /** One forked app worker, from fork to exit. */
 interface Member {
@@ -67,6 +67,7 @@ export class ClusterPrimary implements ClusterView {
   private allReadyLogged = false;
   private replacements: Promise<unknown> = Promise.resolve();
   private watchdog?: NodeJS.Timeout;
+  private lastWatch = Date.now();
 
   constructor(
     private readonly config: ClusterConfig,
@@ -96,10 +97,8 @@ export class ClusterPrimary implements ClusterView {
     if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_RR;
     this.log(describePlan(this.plan));
     for (const slot of this.slots) this.fork(slot, 'start');
-    this.watchdog = setInterval(
-      () => this.watch(),
-      Math.min(this.config.heartbeatIntervalMs, 1_000),
-    );
+    this.lastWatch = Date.now();
+    this.watchdog = setInterval(() => this.watch(), this.watchIntervalMs);
     process.on('SIGTERM', () => void this.shutdown('SIGTERM'));
     process.on('SIGINT', () => void this.shutdown('SIGINT'));
     process.on('SIGHUP', () => void this.rollingRestart());
@@ -137,6 +136,10 @@ export class ClusterPrimary implements ClusterView {
     worker.on('message', (message: unknown) => {
       if (isWorkerMessage(message)) this.onMessage(member, message);
     });
+    // A send that races the worker's death fails with EPIPE: the exit event follows.
+    worker.on('error', (error: Error) =>
+      this.log(messages.ipcError(slot.id, pid(member), error.message), 'warn'),
+    );
     worker.once('exit', (code: number | null, signal: string | null) =>
       this.onExit(member, code, signal),
     );
@@ -156,6 +159,8 @@ export class ClusterPrimary implements ClusterView {
       member.slot.current ??= member;
       member.markReady(true);
       this.logAllReady();
+      // Ready during SHUTDOWN_DELAY_MS: it must not report ready either.
+      if (this.phase === 'stopping') send(member, { cluster: 'not-ready' });
       return;
     }
     member.rssBytes = message.rssBytes;
@@ -208,20 +213,42 @@ export class ClusterPrimary implements ClusterView {
       void this.stop(1);
       return;
     }
-    // A replacement in progress fills the slot; otherwise restart after the backoff.
-    if (slot.current || slot.replacing) return;
+    // A replacement in progress fills the slot (or, if it fails, restarts it).
+    if (slot.replacing) return;
+    this.scheduleRestart(slot, uptimeMs);
+  }
+
+  /** Refills an empty slot after its backoff, unless something else fills it first. */
+  private scheduleRestart(slot: Slot, uptimeMs: number): void {
+    if (this.phase !== 'running' || slot.restartTimer || this.membersOf(slot).length > 0) return;
     slot.restarts += 1;
     const delayMs = slot.backoff.next(uptimeMs);
     this.log(messages.restarting(slot.id, delayMs, slot.backoff.attempts));
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
-      if (this.phase === 'running' && !slot.current && !slot.replacing) this.fork(slot, 'restart');
+      // A replacement in progress fills the slot, or calls back here if it fails.
+      if (this.phase === 'running' && !slot.replacing && this.membersOf(slot).length === 0) {
+        this.fork(slot, 'restart');
+      }
     }, delayMs);
+  }
+
+  /** Workers of a slot that are not on their way out: the serving one and any starting one. */
+  private membersOf(slot: Slot): Member[] {
+    return [...this.members].filter((m) => m.slot === slot && !m.retiring);
   }
 
   /** Kills workers that went silent: a blocked event loop, or a process stopped with SIGSTOP. */
   private watch(): void {
     const now = Date.now();
+    const sinceLastWatch = now - this.lastWatch;
+    this.lastWatch = now;
+    // This process was paused (SIGSTOP, a frozen VM, CPU throttling): the heartbeats waiting
+    // in the IPC channels are read after timers run, so everyone looks silent. Start over.
+    if (sinceLastWatch > this.watchIntervalMs * 2 + 1_000) {
+      for (const member of this.members) member.lastHeartbeat = now;
+      return;
+    }
     for (const member of this.members) {
       if (member.readyAt === undefined || member.retiring) continue;
       const silentMs = now - member.lastHeartbeat;
@@ -232,6 +259,10 @@ export class ClusterPrimary implements ClusterView {
         member.worker.process.kill('SIGKILL');
       }
     }
+  }
+
+  private get watchIntervalMs(): number {
+    return Math.min(this.config.heartbeatIntervalMs, 1_000);
   }
 
   private enqueueReplace(slot: Slot, reason: string): Promise<boolean> {
@@ -245,17 +276,21 @@ export class ClusterPrimary implements ClusterView {
   private async replace(slot: Slot, reason: string): Promise<boolean> {
     try {
       if (this.phase !== 'running') return false;
-      const old = slot.current;
       const fresh = this.fork(slot, reason);
       if (!(await fresh.ready)) {
         this.log(messages.replaceFailed(slot.id), 'warn');
         return false;
       }
+      // Shutdown began meanwhile: it drains every worker, this one included.
+      if (this.phase !== 'running') return false;
       slot.current = fresh;
-      if (old) await this.retire(old);
+      // The old worker, and any other started for this slot meanwhile (a restart in flight).
+      const others = this.membersOf(slot).filter((member) => member !== fresh);
+      await Promise.all(others.map((member) => this.retire(member)));
       return true;
     } finally {
       slot.replacing = false;
+      if (!slot.current) this.scheduleRestart(slot, 0);
     }
   }
 
@@ -372,6 +407,10 @@ export class ClusterPrimary implements ClusterView {
     }));
   }
 
+  slotRestarts(): { id: number; restarts: number }[] {
+    return this.slots.map(({ id, restarts }) => ({ id, restarts }));
+  }
+
   exits(): WorkerExit[] {
     return [...this.recentExits];
   }
@@ -391,7 +430,7 @@ export class ClusterPrimary implements ClusterView {
             };
             const timer = setTimeout(done, timeoutMs);
             this.scrapes.set(id, done);
-            send(member, { cluster: 'metrics-request', id });
+            send(member, { cluster: 'metrics-request', id }, () => done());
           }),
       ),
     );
@@ -427,7 +466,16 @@ function pid(member: Member): number {
   return member.worker.process.pid ?? 0;
 }
 
-/** A worker whose channel already closed is exiting: nothing to tell it. */
-function send(member: Member, message: PrimaryMessage): void {
-  if (member.worker.isConnected()) member.worker.send(message);
+/**
+ * Sends over a worker's IPC channel. A worker whose channel closed is exiting: nothing to
+ * tell it; `onFailure` (if any) runs then, or when the send fails (EPIPE: it just died).
+ */
+function send(member: Member, message: PrimaryMessage, onFailure?: () => void): void {
+  if (!member.worker.isConnected()) {
+    onFailure?.();
+    return;
+  }
+  member.worker.send(message, undefined, undefined, (error: Error | null) => {
+    if (error) onFailure?.();
+  });
 }

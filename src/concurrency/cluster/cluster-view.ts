@@ -48,6 +48,8 @@ export interface ClusterView {
   /** True once the first full set of workers was ready. */
   startedUp(): boolean;
   workers(): WorkerView[];
+  /** Restarts after an unexpected exit, per worker slot (a steady series for metrics). */
+  slotRestarts(): { id: number; restarts: number }[];
   /** Recent exits, newest first. */
   exits(): WorkerExit[];
   /** Each live worker's metrics (prom-client JSON), or none if it did not answer in time. */

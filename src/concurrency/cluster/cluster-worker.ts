@@ -36,8 +36,8 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
   const send = (message: WorkerMessage) => {
     if (process.connected) process.send?.(message);
   };
+  // Heartbeats go on while draining: a drain is not a hang, and the watchdog must not cut it.
   const exitAfter = (timeoutMs: number) => {
-    clearInterval(heartbeat);
     void shutdown.run({ delayMs: 0, timeoutMs }).then((code) => process.exit(code));
   };
 
@@ -56,7 +56,7 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
     loopDelay.reset();
     send(message);
   };
-  const heartbeat = setInterval(beat, options.heartbeatIntervalMs);
+  setInterval(beat, options.heartbeatIntervalMs);
 
   process.on('message', (message: unknown) => {
     if (!isPrimaryMessage(message)) return;
@@ -69,7 +69,6 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
       exitAfter(message.timeoutMs);
     }
   });
-  process.on('SIGINT', () => undefined);
   process.once('SIGTERM', () => exitAfter(options.shutdownTimeoutMs));
   send({ cluster: 'ready', snapshot: snapshotOf(app) });
 }

@@ -9,6 +9,8 @@ export const clusterMessages = {
     `Cluster: worker ${slot} (pid ${pid}) exited with ${how} after ${uptimeMs} ms`,
   restarting: (slot: number, delayMs: number, attempt: number) =>
     `Cluster: restarting worker ${slot} in ${delayMs} ms (attempt ${attempt})`,
+  ipcError: (slot: number, pid: number, message: string) =>
+    `Cluster: worker ${slot} (pid ${pid}) IPC error: ${message}`,
   startTimeout: (slot: number, pid: number, ms: number) =>
     `Cluster: worker ${slot} (pid ${pid}) not ready after ${ms} ms; killing it`,
   silent: (slot: number, pid: number, ms: number) =>

@@ -50,6 +50,7 @@ export class GracefulShutdown {
     if (delayMs > 0) await delay(delayMs);
     let forced = false;
     const deadline = setTimeout(() => {
+      if (this.drain.openConnections === 0) return; // nothing to cut: not a forced exit
       forced = true;
       this.log(
         `Shutdown timeout: cutting ${this.drain.openConnections} open connection(s)`,

@@ -36,9 +36,13 @@ export class SingleProcessView implements ClusterView {
         state: this.stopping ? 'draining' : 'ready',
         readyAt: this.readyAt,
         lastHeartbeatAt,
-        snapshot: this.app.snapshot?.(),
+        snapshot: snapshotOf(this.app),
       },
     ];
+  }
+
+  slotRestarts(): { id: number; restarts: number }[] {
+    return [{ id: 0, restarts: 0 }];
   }
 
   exits(): [] {
@@ -47,5 +51,14 @@ export class SingleProcessView implements ClusterView {
 
   async scrape(): Promise<{ id: number; metrics?: unknown }[]> {
     return [{ id: 0, metrics: (await this.app?.metrics?.()) ?? [] }];
+  }
+}
+
+/** The app's snapshot; a failure shows as the worker's error, it never fails the probe. */
+function snapshotOf(app: ServedApp): unknown {
+  try {
+    return app.snapshot?.();
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -18,6 +18,9 @@ function send(message: HostMessage, handle?: Socket): void {
   process.send!(message, handle);
 }
 
+/** Process groups started here that have not exited yet. */
+const running = new Set<number>();
+
 process.on('message', (message: ServiceMessage) => {
   if (message.type !== 'spawn') return;
   const { id, file, args, cwd, env } = message;
@@ -49,8 +52,22 @@ process.on('message', (message: ServiceMessage) => {
   send({ type: 'stdin', id, pid }, pipes[0]);
   send({ type: 'stdout', id, pid }, pipes[1]);
   send({ type: 'stderr', id, pid }, pipes[2]);
-  child.once('exit', (code, signal) => send({ type: 'exit', id, code, signal }));
+  running.add(pid);
+  child.once('exit', (code, signal) => {
+    running.delete(pid);
+    send({ type: 'exit', id, code, signal });
+  });
 });
 
-// The service went away: nothing left to serve.
-process.on('disconnect', () => process.exit(0));
+// The service went away (it exited, or was killed without a chance to stop its commands):
+// its commands must not outlive it. Kill each group, grandchildren included, then leave.
+process.on('disconnect', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+  }
+  process.exit(0);
+});

@@ -10,6 +10,7 @@ function fakeView(workers: WorkerView[], state: SupervisorState = 'running'): Cl
     state: () => state,
     startedUp: () => true,
     workers: () => workers,
+    slotRestarts: () => workers.map(({ id, restarts }) => ({ id, restarts })),
     exits: () => [],
     scrape: () => Promise.resolve([]),
   };

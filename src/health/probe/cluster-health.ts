@@ -102,9 +102,13 @@ export class ClusterHealth {
     if (silentMs > MISSED_HEARTBEATS * this.view.heartbeatIntervalMs) {
       return down(`unresponsive: no heartbeat for ${silentMs} ms`);
     }
-    const readiness = (worker.snapshot as AppSnapshot | undefined)?.readiness;
+    const snapshot = worker.snapshot as (Partial<AppSnapshot> & { error?: unknown }) | undefined;
+    if (snapshot?.error !== undefined) {
+      return down(`no health snapshot: ${JSON.stringify(snapshot.error)}`);
+    }
+    const readiness = snapshot?.readiness;
     if (readiness && readiness.status !== 'ok') {
-      const reasons = Object.entries(readiness.error).map(
+      const reasons = Object.entries(readiness.error ?? {}).map(
         ([key, detail]) => `${key}: ${typeof detail.reason === 'string' ? detail.reason : 'down'}`,
       );
       return down(reasons.join('; '));
@@ -114,9 +118,10 @@ export class ClusterHealth {
 
   private describe(worker: WorkerView): Record<string, unknown> {
     const now = this.now();
-    const snapshot = worker.snapshot as AppSnapshot | undefined;
-    const pool = snapshot?.workerPool as WorkerPoolStats | undefined;
-    const runner = snapshot?.childProcess as ChildProcessStats | undefined;
+    // A snapshot is data from another process: read it defensively.
+    const snapshot = worker.snapshot as Partial<AppSnapshot> | undefined;
+    const pool = snapshot?.workerPool as Partial<WorkerPoolStats> | undefined;
+    const runner = snapshot?.childProcess as Partial<ChildProcessStats> | undefined;
     return {
       uptimeMs: now - worker.startedAt,
       restarts: worker.restarts,
@@ -127,8 +132,8 @@ export class ClusterHealth {
         threads: pool.threads,
         queueSize: pool.queueSize,
         threadRestarts: pool.threadRestarts,
-        waitP99Ms: pool.waitTime.p99,
-        runP99Ms: pool.runTime.p99,
+        waitP99Ms: pool.waitTime?.p99,
+        runP99Ms: pool.runTime?.p99,
         utilization: pool.utilization,
       },
       childProcess: runner && {

@@ -69,7 +69,8 @@ export class ClusterMetrics {
       registers,
       collect() {
         this.reset();
-        for (const w of view.workers()) this.inc({ worker: String(w.id) }, w.restarts);
+        for (const slot of view.slotRestarts())
+          this.inc({ worker: String(slot.id) }, slot.restarts);
       },
     });
   }
@@ -84,7 +85,13 @@ export class ClusterMetrics {
       if (ok) workers.push(metrics as MetricsJson);
     }
     const own = await this.registry.getMetricsAsJSON();
-    return AggregatorRegistry.aggregate([own, ...workers]).metrics();
+    // Every series already carries its own `worker` label, so merging only has to keep them
+    // all. prom-client's per-metric aggregators would drop some (e.g. process_start_time's
+    // 'omit'); summing a series with itself once is the identity.
+    const all = [own, ...workers].map((metrics) =>
+      metrics.map((m) => ({ ...m, aggregator: 'sum' as const })),
+    );
+    return AggregatorRegistry.aggregate(all).metrics();
   }
 
   get contentType(): string {

@@ -62,8 +62,17 @@ export async function startProbeServer(
         message: `No probe at ${path}`,
       });
     }
-    const { statusCode, body } = route();
-    json(response, statusCode, body);
+    try {
+      const { statusCode, body } = route();
+      json(response, statusCode, body);
+    } catch (error) {
+      // A probe must answer; a bug here must not take the supervising process down.
+      json(response, 500, {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
   });
   // Probes are tiny and frequent: no reason to keep connections around.
   server.keepAliveTimeout = 1_000;
