@@ -7,6 +7,7 @@ import { extractPdf } from './support/pdf-text';
 import { logLines } from './support/log-lines';
 import { freePort, ServiceProcess } from './support/service-process';
 import { longReport } from './support/reports';
+import { waitFor } from './support/wait';
 
 /*
  * The built service as users run it: `node dist/main.js` (npm test builds first), driven over
@@ -171,6 +172,26 @@ describe('node dist/main.js', () => {
     await service.exited;
     await lingering;
     expect(processesRunning('sleep 31.5')).toEqual([]);
+  });
+
+  it('leaves no command process behind when a worker is killed outright', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    service = new ServiceProcess({
+      PORT: String(port),
+      CLUSTER_WORKERS: '1',
+      COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.e2e.json'),
+    });
+    await service.waitForOk(`${base}/health/ready`);
+    const [, worker] = await service.waitForOutput(/Cluster: worker 1 ready \(pid (\d+)\)/);
+    const lingering = fetch(`${base}/commands/linger`, { method: 'POST' }).catch(() => undefined);
+    const running = () => processesRunning('sleep 31.5').length;
+    await waitFor(() => running() === 2, 'the command and its grandchild');
+
+    // SIGKILL: the worker's runner gets no chance; its spawn helper must clean up.
+    process.kill(Number(worker), 'SIGKILL');
+    await waitFor(() => running() === 0, 'no command left', 5_000);
+    await lingering;
   });
 });
 
