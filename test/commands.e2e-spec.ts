@@ -54,6 +54,17 @@ describe('POST /commands/:name', () => {
     expect((res.body as Buffer).toString().trim()).toBe('4');
   });
 
+  it("takes a JSON body as plain bytes whatever the path's case (routing ignores it)", async () => {
+    const res = await request(app.getHttpServer())
+      .post('/COMMANDS/wordcount')
+      .set('Content-Type', 'application/json')
+      .send('{"a": 1, "b": 2}')
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    expect((res.body as Buffer).toString().trim()).toBe('4');
+  });
+
   it('keeps a parameter inside one argument: no shell, no extra option', async () => {
     const res = await run(
       `echo?text=${encodeURIComponent('$(id) `whoami`; rm -rf / && echo')}`,

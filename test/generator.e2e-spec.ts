@@ -102,6 +102,9 @@ describe('generators', () => {
       ['delete', /JavaScript reserved word/],
       ['pdf', /src\/jobs\/pdf\/ already exists; nothing was written/],
       ['config', /"config" is reserved/],
+      ['testing', /would declare TestingModule/],
+      ['define-thread', /would declare defineThreadTask/],
+      ['exports', /would declare exports/],
       [name, /src\/jobs\/generated-probe\/ already exists; nothing was written/],
     ])('refuses %s and writes nothing', async (bad, message) => {
       const before = snapshot('src');
@@ -169,6 +172,11 @@ describe('generators', () => {
       [['x', 'gzip', '-{level}'], /needs a declared parameter/],
       [['--timeout-ms=0', 'x', 'wc'], /--timeout-ms needs a positive integer/],
       [['x'], /a name and an executable are required/],
+      // The body is the command's stdin: an interpreter would run it as a program.
+      [['shell', 'sh'], /runs whatever it is given/],
+      [['py', 'python3', '-'], /runs whatever it is given/],
+      [['e', 'env'], /runs whatever it is given/],
+      [['n', process.execPath], /runs whatever it is given/],
     ])('refuses %j and writes nothing', async (args, message) => {
       const before = readFileSync(file(), 'utf8');
       const result = await run('scripts/generate/command.cjs', args);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
+import { MetricsService } from '../src/metrics/metrics.service';
 import { startApp } from './support/app';
 import { binary } from './support/binary';
 import { extractPdf } from './support/pdf-text';
@@ -82,8 +83,23 @@ describe('POST /pdf/report', () => {
     expect(res.body).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: expect.stringMatching(/JSON at position 14/) as unknown,
+      message: expect.stringMatching(
+        /^The JSON body is not valid JSON: .*JSON at position 14/,
+      ) as unknown,
     });
+    // Parsed by the route's own middleware, after the app's: it has a request id and a metric.
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const metrics = await app.get(MetricsService).text();
+    expect(metrics).toMatch(
+      /^http_request_duration_seconds_count\{[^}]*route="\/pdf\/report",status_code="400"[^}]*\} [1-9]/m,
+    );
+  });
+
+  it('labels a URL no route serves as unmatched in the metrics', async () => {
+    await request(app.getHttpServer()).get('/no/such/route/42').expect(404);
+    const metrics = await app.get(MetricsService).text();
+    expect(metrics).toMatch(/route="unmatched",status_code="404"/);
+    expect(metrics).not.toMatch(/no\/such/);
   });
 
   it('answers 413 to a body over PDF_MAX_BODY_BYTES', async () => {

@@ -8,7 +8,14 @@
  * inserted as text, so the rest of the file keeps its layout, and the result is parsed back
  * and compared with what was meant before it is written.
  */
-const { accessSync, constants, readFileSync, statSync, writeFileSync } = require('node:fs');
+const {
+  accessSync,
+  constants,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} = require('node:fs');
 const { delimiter, isAbsolute, join, normalize, relative, resolve } = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const {
@@ -29,6 +36,8 @@ const USAGE = `Usage: npm run generate:command -- [options] <name> <executable> 
 
   --timeout-ms=N        this command's deadline, overriding CHILD_PROCESS_TIMEOUT_MS
   --max-output-bytes=N  this command's stdout cap, overriding CHILD_PROCESS_MAX_OUTPUT_BYTES
+  --allow-interpreter   accept a shell or interpreter (sh, bash, python3, node, env, ...):
+                        the request body becomes its program; only for trusted callers
 
 Parameters ({placeholders} filled from the query) are added by hand: see the README.`;
 
@@ -36,12 +45,25 @@ Parameters ({placeholders} filled from the query) are added by hand: see the REA
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const OPTIONS = { '--timeout-ms': 'timeoutMs', '--max-output-bytes': 'maxOutputBytes' };
 
+/**
+ * Programs that run what they read, or run another program: the request body is the
+ * command's stdin, so any of these would serve a remote shell. Matched on the bare name and
+ * on the resolved file's name (a versioned `python3.12`, a `busybox` applet link).
+ */
+const INTERPRETERS =
+  /^(?:sh|bash|dash|zsh|ksh|mksh|csh|tcsh|fish|ash|busybox|env|sudo|su|doas|xargs|nohup|nice|ionice|timeout|chroot|setsid|stdbuf|time|watch|script|node|nodejs|deno|bun|python[0-9.]*|pypy[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|luajit|tclsh[0-9.]*|wish|awk|gawk|mawk|nawk|sed|ed|vi|vim|ex|find|make|ssh|socat|nc|ncat|git)$/;
+
 /** Options come first; from <name> on, every word is taken as it is. */
 function parseCommandLine(argv) {
   const overrides = {};
+  let allowInterpreter = false;
   let i = 0;
   for (; i < argv.length && argv[i].startsWith('-'); i++) {
     if (argv[i] === '--help' || argv[i] === '-h') return { help: true };
+    if (argv[i] === '--allow-interpreter') {
+      allowInterpreter = true;
+      continue;
+    }
     const [flag, value] = argv[i].split(/=(.*)/s, 2);
     const key = OPTIONS[flag];
     if (!key) throw new GenerateError(`unknown option ${argv[i]}\n\n${USAGE}`);
@@ -54,7 +76,7 @@ function parseCommandLine(argv) {
   if (name === undefined || executable === undefined) {
     throw new GenerateError(`a name and an executable are required\n\n${USAGE}`);
   }
-  return { name, executable, args, overrides };
+  return { name, executable, args, overrides, allowInterpreter };
 }
 
 /**
@@ -118,7 +140,7 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const { name, executable, args, overrides } = parsed;
+  const { name, executable, args, overrides, allowInterpreter } = parsed;
   if (!NAME.test(name)) {
     throw new GenerateError(
       `"${name}" is not a valid command name: lower-case letters, digits, - and _, ` +
@@ -132,7 +154,18 @@ async function main() {
         'add the command without it, then add "params" by hand (see the README)',
     );
   }
+  const isInterpreter = (file) => INTERPRETERS.test(file.split('/').pop());
+  const refuseInterpreter = () => {
+    throw new GenerateError(
+      `"${executable}" runs whatever it is given, and POST /commands/${name} would give it the ` +
+        'request body: anyone who can reach the route would run code here. Refused; wrap the ' +
+        'work in a script of its own, or pass --allow-interpreter if only trusted callers reach it',
+    );
+  };
+  if (isInterpreter(executable) && !allowInterpreter) refuseInterpreter();
   const path = locate(executable);
+  const interpreter = isInterpreter(executable) || isInterpreter(path);
+  if (interpreter && !allowInterpreter) refuseInterpreter();
 
   const file = commandsFile();
   const shown = relative(ROOT, file).startsWith('..') ? file : relative(ROOT, file);
@@ -172,12 +205,16 @@ async function main() {
         `  ${JSON.stringify(name)}: ${JSON.stringify(entry)}`,
     );
   }
-  writeFileSync(file, text);
+  // Write beside it and rename: a crash mid-write must not leave the service a broken file.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 
   const argv = [path, ...args].map((a) => (/^[\w./=:,@%+-]+$/.test(a) ? a : JSON.stringify(a)));
   process.stdout.write(
     [
-      `Added "${name}" to ${shown}: runs ${argv.join(' ')} (argv only, no shell).`,
+      `Added "${name}" to ${shown}: runs ${argv.join(' ')} (argv only, no shell` +
+        `${interpreter ? '; WARNING: an interpreter, its program is the request body' : ''}).`,
       'The service checks the file at boot: restart it, then',
       `  curl -sS -X POST http://localhost:3000/commands/${name} --data-binary @README.md`,
       '',

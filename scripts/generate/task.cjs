@@ -9,7 +9,14 @@
  * Never overwrites: an existing folder, or a module name already in use, is refused before
  * anything is written.
  */
-const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
 const { join, relative } = require('node:path');
 const { parseArgs } = require('node:util');
 const {
@@ -67,6 +74,21 @@ const NOT_A_FUNCTION_NAME = new Set(
   ).split(' '),
 );
 
+/** What the templates import or rely on: a generated declaration must not shadow it. */
+const TEMPLATE_IDENTIFIERS = new Set([
+  'Test',
+  'TestingModule',
+  'WorkerPool',
+  'WorkerPoolModule',
+  'TaskAbortedError',
+  'Injectable',
+  'Module',
+  'defineThreadTask',
+  'exports',
+  'require',
+  'module',
+]);
+
 function camelCase(name) {
   return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
@@ -89,7 +111,19 @@ function namesOf(name) {
       `"${name}" is a JavaScript reserved word and cannot name the task's function`,
     );
   }
-  return { name, fnName, Pascal: fnName[0].toUpperCase() + fnName.slice(1) };
+  const Pascal = fnName[0].toUpperCase() + fnName.slice(1);
+  const generated = [
+    fnName,
+    `${fnName}Task`,
+    ...['Module', 'Service', 'Input', 'Output'].map((r) => Pascal + r),
+  ];
+  const clash = generated.find((identifier) => TEMPLATE_IDENTIFIERS.has(identifier));
+  if (clash !== undefined) {
+    throw new GenerateError(
+      `"${name}" would declare ${clash}, which the generated files already import or use`,
+    );
+  }
+  return { name, fnName, Pascal };
 }
 
 /**
@@ -183,8 +217,18 @@ async function main() {
   }
   // mkdir without `recursive` fails if the folder appeared meanwhile: still no overwrite.
   mkdirSync(dir);
-  for (const [file, text] of Object.entries(texts)) writeNew(join(dir, file), text);
-  if (wiring?.text !== undefined) writeFileSync(wiring.file, wiring.text);
+  try {
+    for (const [file, text] of Object.entries(texts)) writeNew(join(dir, file), text);
+    if (wiring?.text !== undefined) {
+      // Beside it, then rename: a failed write must not leave a truncated index or module.
+      const temporary = `${wiring.file}.${process.pid}.tmp`;
+      writeFileSync(temporary, wiring.text);
+      renameSync(temporary, wiring.file);
+    }
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // all or nothing: a rerun must not be refused
+    throw error;
+  }
 
   const out = [`Created ${shown}/`, ...Object.keys(texts).map((file) => `  ${file}`), ''];
   const moduleName = `${Pascal}Module`;

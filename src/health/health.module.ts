@@ -14,7 +14,11 @@ import { ShutdownState } from './shutdown-state';
  * `ChildProcessModule`, and left out when it does not.
  */
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 })],
+  imports: [
+    // A failing check is in the 503's body, and the access line is logged at debug for
+    // probes: terminus's own error line (per probe, with ANSI colours) would only add noise.
+    TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 }),
+  ],
   controllers: [HealthController],
   providers: [
     ...concurrencyIndicators,

@@ -11,12 +11,20 @@ type Request = IncomingMessage & { originalUrl?: string };
 
 /** Probes are polled every few seconds by every load balancer: their lines are debug. */
 function isProbe(request: Request): boolean {
-  return (request.originalUrl ?? request.url ?? '').startsWith('/health');
+  const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
+  return path === '/health' || path.startsWith('/health/');
+}
+
+/** The path without its query string: a query may carry what does not belong in logs. */
+function pathOf(request: Request): string {
+  return (request.originalUrl ?? request.url ?? '').split('?')[0];
 }
 
 /** `GET /pdf/report 200 35 ms`: readable in pretty output, greppable in JSON. */
 function accessLine(request: Request, response: ServerResponse, ms?: number): string {
-  const line = `${request.method} ${request.originalUrl ?? request.url} ${response.statusCode}`;
+  // The client went away before the response ended: the status was never sent.
+  const status = response.writableEnded ? String(response.statusCode) : 'aborted';
+  const line = `${request.method} ${pathOf(request)} ${status}`;
   return ms === undefined ? line : `${line} ${ms} ms`;
 }
 
@@ -33,6 +41,7 @@ export function httpLoggingOptions(): Options<Request, ServerResponse> {
     quietReqLogger: true,
     customLogLevel: (request, response, error) => {
       if (isProbe(request)) return 'debug';
+      if (!response.writableEnded) return 'warn'; // aborted by the client
       // 503 is back-pressure (queue full, shutting down): expected under load, not a fault.
       if (response.statusCode === 503) return 'warn';
       return error || response.statusCode >= 500 ? 'error' : 'info';
@@ -50,7 +59,11 @@ export function httpLoggingOptions(): Options<Request, ServerResponse> {
     },
     // pino-http hands these pino's standard shapes; headers stay out (credentials, cookies).
     serializers: {
-      req: ({ method, url, remoteAddress }: SerializedRequest) => ({ method, url, remoteAddress }),
+      req: ({ method, url, remoteAddress }: SerializedRequest) => ({
+        method,
+        url: url.split('?')[0],
+        remoteAddress,
+      }),
       res: ({ statusCode }: SerializedResponse) => ({ statusCode }),
     },
   };

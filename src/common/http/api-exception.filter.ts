@@ -57,6 +57,7 @@ function detailsOf(error: ConcurrencyError): Record<string, unknown> {
 interface BodyParserError {
   type: string;
   status: number;
+  message: string;
   limit?: number;
 }
 
@@ -69,6 +70,8 @@ function bodyParserMessage(error: BodyParserError): string {
   switch (error.type) {
     case 'entity.too.large':
       return `The JSON body is larger than the limit of ${error.limit} bytes`;
+    case 'entity.parse.failed':
+      return `The JSON body is not valid JSON: ${error.message}`;
     case 'charset.unsupported':
       return 'Unsupported charset: send UTF-8 JSON';
     case 'encoding.unsupported':

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { JsonBodyMiddleware } from './json-body.middleware';
 import { PdfController } from './pdf.controller';
 import { PdfService } from './pdf.service';
 
@@ -10,4 +11,8 @@ import { PdfService } from './pdf.service';
   controllers: [PdfController],
   providers: [PdfService],
 })
-export class PdfModule {}
+export class PdfModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes(PdfController);
+  }
+}
