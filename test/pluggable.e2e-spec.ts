@@ -78,6 +78,9 @@ describe('pluggable modules', () => {
       await expect(app.get(WorkerPool).run(addTask, { a: 2, b: 3 })).resolves.toBe(5);
       const text = await app.get(MetricsService).text();
       expect(text).toMatch(/^worker_pool_tasks_total\{outcome="completed"\} 1$/m);
+      // Latencies as histograms, observed per task: one task, one count.
+      expect(text).toMatch(/^worker_pool_task_run_seconds_count 1$/m);
+      expect(text).toMatch(/^worker_pool_task_wait_seconds_bucket\{le="\+Inf"\} 1$/m);
     });
   });
 
@@ -112,6 +115,8 @@ describe('pluggable modules', () => {
       expect(result.stdout.toString().trim()).toBe('pluggable');
       const text = await app.get(MetricsService).text();
       expect(text).toMatch(/^child_process_runs_total\{outcome="completed"\} 1$/m);
+      expect(text).toMatch(/^child_process_run_seconds_count 1$/m);
+      expect(text).toMatch(/^child_process_wait_seconds_bucket\{le="\+Inf"\} 1$/m);
     });
   });
 

@@ -7,12 +7,23 @@ export interface LatencySummary {
   max: number;
 }
 
+/** Called with every latency recorded, in ms (e.g. to feed a Prometheus histogram). */
+export type LatencyListener = (ms: number) => void;
+
 /** Millisecond latencies kept in a native HDR histogram (recorded as microseconds). */
 export class LatencyHistogram {
   private readonly histogram: RecordableHistogram = createHistogram();
+  private readonly listeners = new Set<LatencyListener>();
 
   record(ms: number): void {
     this.histogram.record(Math.max(1, Math.round(ms * 1000)));
+    for (const listener of this.listeners) listener(ms);
+  }
+
+  /** Calls `listener` with each latency recorded from now on; returns the unsubscribe. */
+  subscribe(listener: LatencyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   summary(): LatencySummary {

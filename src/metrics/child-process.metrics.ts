@@ -1,21 +1,19 @@
 import type { ChildProcessRunner } from '../concurrency/child-process';
-import { type CollectedMetrics, OUTCOMES, quantiles, snake } from './collected';
+import { type CollectedMetrics, OUTCOMES, snake } from './collected';
 
 /** The `child_process_*` series, read from {@link ChildProcessRunner.stats} at scrape time. */
 export function defineChildProcessMetrics(
   runner: ChildProcessRunner,
-  { gauge, total }: CollectedMetrics,
+  { gauge, total, timings }: CollectedMetrics,
 ): void {
   gauge('child_process_running', 'Commands running now', (set) =>
     set(runner.stats().running.length),
   );
   gauge('child_process_queued', 'Commands waiting for a slot', (set) => set(runner.stats().queued));
-  gauge(
-    'child_process_run_seconds',
-    'Time from spawn until the process group was gone (quantiles)',
-    (set) => quantiles(set, runner.stats().runTime),
-    ['quantile'],
-  );
+  timings(runner, {
+    wait: ['child_process_wait_seconds', 'Time from submission to a slot'],
+    run: ['child_process_run_seconds', 'Time from spawn until the process group was gone'],
+  });
   total(
     'child_process_runs_total',
     'Commands by outcome',

@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import {
   collectDefaultMetrics,
   Histogram,
@@ -9,7 +9,7 @@ import {
 import { ChildProcessRunner } from '../concurrency/child-process';
 import { WorkerPool } from '../concurrency/worker-pool';
 import { defineChildProcessMetrics } from './child-process.metrics';
-import { collectedMetrics } from './collected';
+import { type CollectedMetrics, collectedMetrics } from './collected';
 import { defineWorkerPoolMetrics } from './worker-pool.metrics';
 
 /**
@@ -23,9 +23,10 @@ import { defineWorkerPoolMetrics } from './worker-pool.metrics';
  * Both modules are global by default, which is how this service sees them.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly collected: CollectedMetrics;
 
   constructor(@Optional() pool?: WorkerPool, @Optional() runner?: ChildProcessRunner) {
     const worker = process.env.CLUSTER_WORKER_ID;
@@ -40,9 +41,13 @@ export class MetricsService {
       registers: [this.registry],
     });
 
-    const collected = collectedMetrics(this.registry);
-    if (pool) defineWorkerPoolMetrics(pool, collected);
-    if (runner) defineChildProcessMetrics(runner, collected);
+    this.collected = collectedMetrics(this.registry);
+    if (pool) defineWorkerPoolMetrics(pool, this.collected);
+    if (runner) defineChildProcessMetrics(runner, this.collected);
+  }
+
+  onModuleDestroy(): void {
+    this.collected.close();
   }
 
   /** Prometheus text, for a probe server in this process. */

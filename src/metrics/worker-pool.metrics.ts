@@ -1,10 +1,10 @@
 import type { WorkerPool } from '../concurrency/worker-pool';
-import { type CollectedMetrics, OUTCOMES, quantiles, snake } from './collected';
+import { type CollectedMetrics, OUTCOMES, snake } from './collected';
 
 /** The `worker_pool_*` series, read from {@link WorkerPool.stats} at scrape time. */
 export function defineWorkerPoolMetrics(
   pool: WorkerPool,
-  { gauge, total }: CollectedMetrics,
+  { gauge, total, timings }: CollectedMetrics,
 ): void {
   gauge('worker_pool_queue_depth', 'Tasks waiting for a thread or an in-process slot', (set) =>
     set(pool.stats().queueSize),
@@ -24,18 +24,10 @@ export function defineWorkerPoolMetrics(
     'Share of thread time spent running tasks since start',
     (set) => set(pool.stats().utilization),
   );
-  gauge(
-    'worker_pool_task_wait_seconds',
-    'Time from submission to start (quantiles)',
-    (set) => quantiles(set, pool.stats().waitTime),
-    ['quantile'],
-  );
-  gauge(
-    'worker_pool_task_run_seconds',
-    'Time from start to settlement (quantiles)',
-    (set) => quantiles(set, pool.stats().runTime),
-    ['quantile'],
-  );
+  timings(pool, {
+    wait: ['worker_pool_task_wait_seconds', 'Time from submission to start'],
+    run: ['worker_pool_task_run_seconds', 'Time from start to settlement'],
+  });
   total(
     'worker_pool_tasks_total',
     'Tasks by outcome',

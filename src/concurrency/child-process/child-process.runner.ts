@@ -182,6 +182,20 @@ export class ChildProcessRunner
     return this.accepting;
   }
 
+  /**
+   * Calls `listener` with each command's wait (submission to a slot) and run (spawn until
+   * its group was gone) time in ms, as they happen, e.g. to feed a metrics histogram.
+   * Returns the unsubscribe.
+   */
+  observeTimings(listener: (kind: 'wait' | 'run', ms: number) => void): () => void {
+    const wait = this.waitTime.subscribe((ms) => listener('wait', ms));
+    const run = this.runTime.subscribe((ms) => listener('run', ms));
+    return () => {
+      wait();
+      run();
+    };
+  }
+
   /** A point-in-time picture of the runner, for health checks and metrics. Cheap; never throws. */
   stats(): ChildProcessStats {
     const now = Date.now();

@@ -15,7 +15,11 @@ import type { Socket } from 'node:net';
 import type { HostMessage, ServiceMessage } from './spawn-host.protocol';
 
 function send(message: HostMessage, handle?: Socket): void {
-  process.send!(message, handle);
+  if (!process.connected) return;
+  // A send that races the service's death fails (EPIPE): that is a goodbye, not a crash.
+  process.send!(message, handle, undefined, (error: Error | null) => {
+    if (error) leave();
+  });
 }
 
 /** Process groups started here that have not exited yet. */
@@ -59,9 +63,11 @@ process.on('message', (message: ServiceMessage) => {
   });
 });
 
-// The service went away (it exited, or was killed without a chance to stop its commands):
-// its commands must not outlive it. Kill each group, grandchildren included, then leave.
-process.on('disconnect', () => {
+/**
+ * The service went away (it exited, or was killed without a chance to stop its commands):
+ * its commands must not outlive it. Kill each group, grandchildren included, then exit.
+ */
+function leave(): void {
   for (const pid of running) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -70,4 +76,8 @@ process.on('disconnect', () => {
     }
   }
   process.exit(0);
-});
+}
+
+process.on('disconnect', leave);
+// An IPC error without a callback to take it (the channel broke): the same goodbye.
+process.on('error', leave);

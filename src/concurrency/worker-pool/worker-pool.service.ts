@@ -150,6 +150,20 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     return this.accepting && this.piscina !== undefined;
   }
 
+  /**
+   * Calls `listener` with each task's wait (submission to start) and run (start to
+   * settlement) time in ms, as tasks start and settle: what a metrics histogram needs, which
+   * `stats()` percentiles over the whole uptime cannot give. Returns the unsubscribe.
+   */
+  observeTimings(listener: (kind: 'wait' | 'run', ms: number) => void): () => void {
+    const wait = this.waitTime.subscribe((ms) => listener('wait', ms));
+    const run = this.runTime.subscribe((ms) => listener('run', ms));
+    return () => {
+      wait();
+      run();
+    };
+  }
+
   /** A point-in-time picture of the pool, for health checks and metrics. Cheap; never throws. */
   stats(): WorkerPoolStats {
     const { threadLane, inlineLane } = this;
