@@ -37,3 +37,17 @@ export class LatencyHistogram {
     };
   }
 }
+
+/** Which of a source's two latencies a timing is. */
+export type TimingKind = 'wait' | 'run';
+
+/** Subscribes `listener` to a source's wait and run histograms; returns the unsubscribe. */
+export function observeTimings(
+  histograms: Record<TimingKind, LatencyHistogram>,
+  listener: (kind: TimingKind, ms: number) => void,
+): () => void {
+  const unsubscribes = (['wait', 'run'] as const).map((kind) =>
+    histograms[kind].subscribe((ms) => listener(kind, ms)),
+  );
+  return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+}

@@ -11,7 +11,7 @@ import { FifoLane } from '../fifo-lane';
 import { HelperProcessSpawner } from '../spawn/helper-process.spawner';
 import { InProcessSpawner } from '../spawn/in-process.spawner';
 import type { Spawner } from '../spawn/spawner';
-import { LatencyHistogram } from '../latency-histogram';
+import { LatencyHistogram, observeTimings, type TimingKind } from '../latency-histogram';
 import {
   CommandAbortedError,
   type CommandDetails,
@@ -187,13 +187,8 @@ export class ChildProcessRunner
    * its group was gone) time in ms, as they happen, e.g. to feed a metrics histogram.
    * Returns the unsubscribe.
    */
-  observeTimings(listener: (kind: 'wait' | 'run', ms: number) => void): () => void {
-    const wait = this.waitTime.subscribe((ms) => listener('wait', ms));
-    const run = this.runTime.subscribe((ms) => listener('run', ms));
-    return () => {
-      wait();
-      run();
-    };
+  observeTimings(listener: (kind: TimingKind, ms: number) => void): () => void {
+    return observeTimings({ wait: this.waitTime, run: this.runTime }, listener);
   }
 
   /** A point-in-time picture of the runner, for health checks and metrics. Cheap; never throws. */

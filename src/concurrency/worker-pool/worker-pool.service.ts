@@ -9,7 +9,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Piscina } from 'piscina';
-import { LatencyHistogram } from '../latency-histogram';
+import { LatencyHistogram, observeTimings, type TimingKind } from '../latency-histogram';
 import { drainUntil } from '../drain';
 import { FifoLane } from '../fifo-lane';
 import {
@@ -155,13 +155,8 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
    * settlement) time in ms, as tasks start and settle: what a metrics histogram needs, which
    * `stats()` percentiles over the whole uptime cannot give. Returns the unsubscribe.
    */
-  observeTimings(listener: (kind: 'wait' | 'run', ms: number) => void): () => void {
-    const wait = this.waitTime.subscribe((ms) => listener('wait', ms));
-    const run = this.runTime.subscribe((ms) => listener('run', ms));
-    return () => {
-      wait();
-      run();
-    };
+  observeTimings(listener: (kind: TimingKind, ms: number) => void): () => void {
+    return observeTimings({ wait: this.waitTime, run: this.runTime }, listener);
   }
 
   /** A point-in-time picture of the pool, for health checks and metrics. Cheap; never throws. */
