@@ -79,5 +79,11 @@ function leave(): void {
 }
 
 process.on('disconnect', leave);
+// And if the channel's end never reports (seen once under load: the service was gone and no
+// 'disconnect' came), the parent's death still shows: this process is re-parented.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) leave();
+}, 250).unref();
 // An IPC error without a callback to take it (the channel broke): the same goodbye.
 process.on('error', leave);
