@@ -31,8 +31,8 @@ const PARALLELISM_SOURCE = 'os.availableParallelism()';
 
 /**
  * The CPUs this process may really use: the tighter of its affinity (cpuset) and its cgroup
- * CPU quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), rounded down, at least 1. Never
- * `os.cpus().length`, which counts the host's CPUs inside a container. Reads files
+ * CPU quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), rounded down, at least 1 — never the
+ * host's core count, which is what a container sees in the list of CPUs. Reads files
  * synchronously, once at startup; a missing or unreadable file means no limit from there.
  */
 export function detectCpuBudget(sources: CpuBudgetSources = {}): CpuBudget {
