@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { sharp } from '../src/jobs/image/sharp';
 import { makePng } from './support/images';
 import { extractPdf } from './support/pdf-text';
 import { logLines } from './support/log-lines';
+import { processesRunning } from './support/processes';
 import { freePort, ServiceProcess } from './support/service-process';
 import { longReport } from './support/reports';
 import { waitFor } from './support/wait';
@@ -194,20 +195,3 @@ describe('node dist/main.js', () => {
     await lingering;
   });
 });
-
-/** Live processes whose command line is exactly `command` (argv joined by spaces). */
-function processesRunning(command: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (argv.join(' ') === command) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}

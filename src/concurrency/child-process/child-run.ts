@@ -145,8 +145,6 @@ export class ChildRun {
     });
     // It fails with the run's error: that must not crash the service if nobody listens.
     output.on('error', noop);
-    // A read error on the pipe ends the consumer's stream with it, not with a silent stall.
-    this.child.stdout.once('error', (error) => output.destroy(error));
     output.once('close', () => {
       this.child.stdout.destroy(); // release the pipe, also when unread output is discarded
       // Destroyed by its consumer before the run settled: nobody wants the rest.

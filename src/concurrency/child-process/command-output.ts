@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 
 export interface CommandOutputEvents {
   /** Bytes passed through: the command is active. */
@@ -35,7 +35,16 @@ export class CommandOutput extends Readable {
     super({ highWaterMark: 64 * 1024 });
     // A 'readable' listener keeps the source paused: it reads only when pull() asks.
     source.on('readable', () => this.schedule());
-    source.once('end', () => {
+    // Not `once('end')`: a pipe handed over by the spawn host starts reading as soon as it
+    // arrives (net.Socket reads at once), so a command that printed nothing and exited may
+    // have ended and closed its stdout before this constructor runs, and that 'end' is gone.
+    // finished() looks at the stream's state first, then listens.
+    finished(source, { writable: false }, (error) => {
+      if (error) {
+        // A read error, or a pipe closed without its end: the output is incomplete.
+        this.destroy(error);
+        return;
+      }
       this.sourceEnded = true;
       this.finish();
     });

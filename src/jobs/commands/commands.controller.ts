@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import {
   Controller,
   Inject,
@@ -124,6 +124,13 @@ export class CommandsController implements DescribesOpenApi {
       await this.respond(response, running.stdout, running.result);
     } catch (error) {
       throw overflow ?? error;
+    } finally {
+      // A command may exit without reading all of its stdin (`head -c1`). The rest of the
+      // body waits in the request stream (which keeps the socket paused) or on the
+      // connection, in front of the client's next request: read it and drop it, so
+      // keep-alive goes on cleanly.
+      request.unpipe(input);
+      discardRest(request, limit);
     }
   }
 
@@ -150,10 +157,13 @@ export class CommandsController implements DescribesOpenApi {
     }
     response.status(200).type('application/octet-stream');
     response.write(held);
+    // pipe(), not pipeline(): pipeline() adds seven 'close' listeners to the response, which
+    // with the drain's, the logger's and the request signal's passes Node's warning limit.
+    stdout.pipe(response);
     try {
-      // stdout ends only if the command succeeds; a failure errors it, and pipeline() then
-      // cuts the response: the status is out, cutting it short is all that is left.
-      await pipeline(stdout, response);
+      // stdout ends only if the command succeeds; a failure errors it, and the response is
+      // then cut short: the status is out, that is all that is left.
+      await finished(stdout);
       await result;
     } catch (error) {
       response.destroy(error as Error);
@@ -161,7 +171,9 @@ export class CommandsController implements DescribesOpenApi {
   }
 
   private tooLarge(request: Request, limit: number): PayloadTooLargeException {
-    request.res?.setHeader('Connection', 'close');
+    // Past the answer (a body drained after the command), the connection itself must go.
+    if (request.res?.headersSent) request.socket.destroy();
+    else request.res?.setHeader('Connection', 'close');
     return new PayloadTooLargeException(`The input is larger than the limit of ${limit} bytes`);
   }
 }
@@ -215,4 +227,18 @@ function capped(limit: number, onOverflow: () => void): Transform {
       callback(null, chunk);
     },
   });
+}
+
+/**
+ * Reads what is left of a request body and drops it; past `limit` more bytes, closes the
+ * connection instead (a client cannot make the service read forever).
+ */
+function discardRest(request: Request, limit: number): void {
+  if (request.readableEnded) return;
+  let size = 0;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) request.socket.destroy();
+  });
+  request.resume();
 }
