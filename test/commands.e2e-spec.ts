@@ -132,8 +132,10 @@ describe('POST /commands/:name under pressure', () => {
       CHILD_PROCESS_MAX_QUEUE: '0',
     });
     const runner = app.get(ChildProcessRunner);
+    // `hold` times out after 2 s: long enough for the second request to come while it runs,
+    // however loaded the machine.
     const slow = request(app.getHttpServer())
-      .post('/commands/sleep')
+      .post('/commands/hold')
       .then((r) => r.status);
     await waitFor(() => runner.stats().running.length === 1, 'the first command to start');
     const res = await request(app.getHttpServer())

@@ -8,6 +8,7 @@ import {
   CommandQueueFullError,
   CommandTimedOutError,
   RunnerClosedError,
+  SpawnHelperLostError,
 } from '../../concurrency/child-process';
 import {
   PoolClosedError,
@@ -33,7 +34,8 @@ function statusOf(error: ConcurrencyError): HttpStatus {
     error instanceof TaskQueueFullError ||
     error instanceof PoolClosedError ||
     error instanceof CommandQueueFullError ||
-    error instanceof RunnerClosedError
+    error instanceof RunnerClosedError ||
+    error instanceof SpawnHelperLostError
   ) {
     return HttpStatus.SERVICE_UNAVAILABLE;
   }

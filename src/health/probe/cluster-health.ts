@@ -141,6 +141,7 @@ export class ClusterHealth {
         queued: runner.queued,
         timedOut: runner.timedOut,
         killed: runner.killed,
+        spawnHelper: runner.spawner,
       },
     };
   }
