@@ -47,22 +47,26 @@ export function loadFontFile(entry: string, name: string): Face {
   const cut = entry.indexOf('#');
   const file = cut === -1 ? entry : entry.slice(0, cut);
   const wanted = cut === -1 ? undefined : entry.slice(cut + 1);
-  let loaded: fontkit.Font | fontkit.FontCollection | null;
+  let loaded: fontkit.Font | fontkit.FontCollection;
   try {
-    loaded = fontkit.create(readFileSync(file), wanted);
+    loaded = fontkit.create(readFileSync(file));
   } catch (error) {
     throw new UnusableFontError(
       `${file} is not a font fontkit can read: ${(error as Error).message}`,
     );
   }
-  if (loaded && 'fonts' in loaded) loaded = loaded.fonts[0] ?? null;
-  if (!loaded) throw new UnusableFontError(`${file} has no font named ${wanted}`);
+  const faces = 'fonts' in loaded ? loaded.fonts : [loaded];
+  const font = wanted === undefined ? faces[0] : faces.find((f) => f.postscriptName === wanted);
+  if (!font) {
+    const names = faces.map((f) => f.postscriptName).join(', ');
+    throw new UnusableFontError(`${file} has no font named ${wanted} (it has ${names})`);
+  }
   // fontkit reads WOFF2, but pdfkit's subset of it has empty glyphs: text that copies but
   // does not show. Checked with fontkit 2.0.4 / pdfkit 0.20.2.
-  if (loaded.type === 'WOFF2') {
+  if (font.type === 'WOFF2') {
     throw new UnusableFontError(`${file} is WOFF2, which pdfkit embeds with blank glyphs`);
   }
-  return embeddedFace(name, loaded);
+  return embeddedFace(name, font);
 }
 
 /** A word shaped left to right, in font units: what pdfkit asks for again and again. */
