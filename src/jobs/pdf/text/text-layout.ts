@@ -1,4 +1,4 @@
-import LineBreaker from 'linebreak';
+import { LineBreaker } from './line-breaker';
 import type { FontBook, FontChain } from '../fonts/font-book';
 import { type Face, RTL } from '../fonts/font-face';
 import { assignFaces } from './font-runs';
@@ -233,12 +233,14 @@ export class TextLayout {
   }
 
   private line({ paragraph: p, start, end }: Range, chain: FontChain, size: number): Line {
-    const spans = visualSegments(p.text, p.faces, p, start, end).map((segment) => {
+    const spans: Span[] = [];
+    for (const segment of visualSegments(p.text, p.faces, p, start, end)) {
       const face = chain.faces[segment.face];
       const text = segmentText(p.text, segment);
+      if (text === '') continue; // only bidi marks
       const width = (face.advance(text, this.doc) * size) / 1000;
-      return { text, face, rtl: segment.level % 2 === 1, width };
-    });
+      spans.push({ text, face, rtl: segment.level % 2 === 1, width });
+    }
     return { spans, width: spans.reduce((sum, span) => sum + span.width, 0), rtl: p.rtl };
   }
 
