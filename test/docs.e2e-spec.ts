@@ -127,6 +127,10 @@ describe('API docs', () => {
     expect(report.responses['200']).toMatchObject({
       content: { 'application/pdf': { schema: BINARY } },
     });
+    // A character no font can draw: documented with the fields that name it.
+    expect(report.responses['422']).toMatchObject({
+      description: expect.stringMatching(/`field`.*`codePoint`/) as unknown,
+    });
   });
 
   it('lists the configured commands as the values of :name, with their parameters', () => {

@@ -28,7 +28,10 @@ export class PdfController {
     summary: 'Render a PDF report on a worker thread',
     description:
       'A4 pages; a long table breaks across pages with its header row repeated; every page ' +
-      'has "Page N of M" in its footer. Unknown fields are refused.',
+      'has "Page N of M" in its footer. Unknown fields are refused. Text is drawn with ' +
+      'embedded fonts (DejaVu Sans, then the files in PDF_FONTS), right-to-left paragraphs ' +
+      'in bidi order; a character none of them has is refused with 422 (or drawn as U+FFFD ' +
+      'with PDF_MISSING_GLYPHS=replace), checked before the report is queued.',
   })
   @ApiBody({
     schema: REPORT_SCHEMA,
@@ -39,6 +42,9 @@ export class PdfController {
     400: 'Invalid JSON, or a missing, unknown or invalid report field (the message names it).',
     413: 'A body over PDF_MAX_BODY_BYTES, or a report needing more than PDF_MAX_PAGES pages.',
     415: 'Content-Type is not application/json.',
+    422:
+      'A character that no configured font can draw (unless PDF_MISSING_GLYPHS=replace): ' +
+      'the body also has `field` (e.g. `sections[0].body`) and `codePoint` (e.g. `U+1F980`).',
     503: 'The worker pool queue is full, or the service is shutting down.',
     504: 'Rendering passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
     500: 'The worker thread rendering the report died; it is replaced.',
