@@ -1,3 +1,4 @@
+import type { ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module';
@@ -6,15 +7,19 @@ import { configureApp } from '../../src/app.setup';
 /**
  * Boots the real AppModule with `env` applied over the process environment, listening on
  * a real socket (127.0.0.1, random port). Close it with `app.close()`: that runs the same
- * shutdown hooks as SIGTERM and proves the pool releases its threads.
+ * shutdown hooks as SIGTERM and proves the pool releases its threads. `imports` adds
+ * test-only modules beside AppModule.
  */
-export async function startApp(env: Record<string, string> = {}): Promise<NestExpressApplication> {
+export async function startApp(
+  env: Record<string, string> = {},
+  imports: NonNullable<ModuleMetadata['imports']> = [],
+): Promise<NestExpressApplication> {
   // pino writes to stdout itself, past jest's console capture: quiet unless a test asks.
   env = { LOG_LEVEL: 'silent', ...env };
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule, ...imports] }).compile();
     const app = configureApp(
       moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false }),
     );

@@ -1,4 +1,12 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  Optional,
+} from '@nestjs/common';
+import { isPath, RouteDeadlines } from '../../common/http/deadlines';
+import { workerPoolConfig, type WorkerPoolConfig } from '../../config';
 import { JsonBodyMiddleware } from './json-body.middleware';
 import { PdfController } from './pdf.controller';
 import { PdfService } from './pdf.service';
@@ -12,6 +20,19 @@ import { PdfService } from './pdf.service';
   providers: [PdfService],
 })
 export class PdfModule implements NestModule {
+  constructor(
+    @Optional() deadlines?: RouteDeadlines,
+    @Optional() @Inject(workerPoolConfig.KEY) pool?: WorkerPoolConfig,
+  ) {
+    // The pool's task deadline, queue wait included, is this route's.
+    if (pool) deadlines?.register({
+      method: 'POST',
+      route: '/pdf/report',
+      matches: (path) => isPath('/pdf/report', path),
+      ms: () => pool.taskTimeoutMs,
+    });
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(JsonBodyMiddleware).forRoutes(PdfController);
   }
