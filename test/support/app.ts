@@ -19,7 +19,9 @@ export async function startApp(
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule, ...imports] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule, ...imports],
+    }).compile();
     const app = configureApp(
       moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false }),
     );

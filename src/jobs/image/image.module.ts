@@ -18,11 +18,12 @@ export class ImageModule {
     @Optional() @Inject(workerPoolConfig.KEY) pool?: WorkerPoolConfig,
   ) {
     // The pool's task deadline, queue wait included, is this route's.
-    if (pool) deadlines?.register({
-      method: 'POST',
-      route: '/images/resize',
-      matches: (path) => isPath('/images/resize', path),
-      ms: () => pool.taskTimeoutMs,
-    });
+    if (pool)
+      deadlines?.register({
+        method: 'POST',
+        route: '/images/resize',
+        matches: (path) => isPath('/images/resize', path),
+        ms: () => pool.taskTimeoutMs,
+      });
   }
 }

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-  Optional,
-} from '@nestjs/common';
+import { Inject, type MiddlewareConsumer, Module, type NestModule, Optional } from '@nestjs/common';
 import { isPath, RouteDeadlines } from '../../common/http/deadlines';
 import { workerPoolConfig, type WorkerPoolConfig } from '../../config';
 import { JsonBodyMiddleware } from './json-body.middleware';
@@ -25,12 +19,13 @@ export class PdfModule implements NestModule {
     @Optional() @Inject(workerPoolConfig.KEY) pool?: WorkerPoolConfig,
   ) {
     // The pool's task deadline, queue wait included, is this route's.
-    if (pool) deadlines?.register({
-      method: 'POST',
-      route: '/pdf/report',
-      matches: (path) => isPath('/pdf/report', path),
-      ms: () => pool.taskTimeoutMs,
-    });
+    if (pool)
+      deadlines?.register({
+        method: 'POST',
+        route: '/pdf/report',
+        matches: (path) => isPath('/pdf/report', path),
+        ms: () => pool.taskTimeoutMs,
+      });
   }
 
   configure(consumer: MiddlewareConsumer): void {
