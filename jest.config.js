@@ -18,6 +18,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   testTimeout: 30_000,
+  // The services the e2e specs start must write JSON lines only.
+  setupFilesAfterEnv: ['<rootDir>/test/support/json-output.setup.ts'],
   // Real threads and real servers: two suites at a time is what 2 cores can run honestly.
   maxWorkers: 2,
 };
