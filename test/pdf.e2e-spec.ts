@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { MetricsService } from '../src/metrics/metrics.service';
@@ -11,7 +11,7 @@ import { longReport } from './support/reports';
 import { waitFor } from './support/wait';
 
 describe('POST /pdf/report', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startApp({ PDF_MAX_PAGES: '40', PDF_MAX_BODY_BYTES: String(256 * 1024) });
   });
@@ -122,7 +122,7 @@ describe('POST /pdf/report', () => {
 });
 
 describe('POST /pdf/report under pressure', () => {
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   afterEach(() => app?.close());
 
   it('answers 503 with Retry-After when the queue is full', async () => {
