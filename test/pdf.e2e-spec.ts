@@ -87,7 +87,7 @@ describe('POST /pdf/report', () => {
         /^The JSON body is not valid JSON: .*JSON at position 14/,
       ) as unknown,
     });
-    // Parsed by the route's own middleware, after the app's: it has a request id and a metric.
+    // Parsed by the app's JSON content-type parser, after its hooks: it has a request id and a metric.
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const metrics = await app.get(MetricsService).text();
     expect(metrics).toMatch(

@@ -73,22 +73,25 @@ export function registerBodyParsing(fastify: FastifyInstance, config: ConfigLook
       done(bodyTooLarge(limit, 'The JSON body'));
       return;
     }
-    readRawBody(payload, limit, 'The JSON body').then((bytes) => {
-      if (bytes.length === 0) {
-        done(new BadRequestException('The JSON body is empty'));
-        return;
-      }
-      let parsed: unknown;
-      try {
-        // Fastify's own JSON parser, without the error text it replaces JSON.parse's with.
-        parsed = secureJson.parse(bytes.toString('utf8'), PROTO_POISONING);
-      } catch (error) {
-        const reason = (error as Error).message;
-        done(new BadRequestException(capMessage(`The JSON body is not valid JSON: ${reason}`)));
-        return;
-      }
-      done(null, parsed);
-    }, done);
+    readRawBody(payload, limit, 'The JSON body', Number(request.headers['content-length'])).then(
+      (bytes) => {
+        if (bytes.length === 0) {
+          done(new BadRequestException('The JSON body is empty'));
+          return;
+        }
+        let parsed: unknown;
+        try {
+          // Fastify's own JSON parser, without the error text it replaces JSON.parse's with.
+          parsed = secureJson.parse(bytes.toString('utf8'), PROTO_POISONING);
+        } catch (error) {
+          const reason = (error as Error).message;
+          done(new BadRequestException(capMessage(`The JSON body is not valid JSON: ${reason}`)));
+          return;
+        }
+        done(null, parsed);
+      },
+      done,
+    );
   });
 
   fastify.addContentTypeParser('*', (request, _payload, done) => {
@@ -140,7 +143,10 @@ function anyBody(
     done(null, undefined);
     return;
   }
-  readRawBody(raw, limit).then((bytes) => done(null, bytes), done);
+  readRawBody(raw, limit, undefined, Number(raw.headers['content-length'])).then(
+    (bytes) => done(null, bytes),
+    done,
+  );
 }
 
 function unsupportedEncoding(encoding: string): UnsupportedMediaTypeException {

@@ -16,25 +16,44 @@ function interrupted(): BadRequestException {
 /**
  * Reads a stream whole, charging `limit` as the bytes arrive: fails with 413 as soon as it
  * passes it (the rest is left unread; the 413 closes the connection), or with 400 when the
- * client goes away first.
+ * client goes away first. With the `expected` size (a declared Content-Length within the
+ * limit), the bytes are copied into one buffer of that size as they come: no list of chunks
+ * and no second full-size buffer to concatenate them into (BENCHMARKS.md, section 3b).
  */
-export function readRawBody(stream: Readable, limit: number, what?: string): Promise<Buffer> {
+export function readRawBody(
+  stream: Readable,
+  limit: number,
+  what?: string,
+  expected?: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const target =
+      expected !== undefined && expected > 0 && expected <= limit
+        ? Buffer.allocUnsafe(expected)
+        : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit) {
+        size += chunk.length;
         finish();
         stream.pause();
         reject(bodyTooLarge(limit, what));
+        return;
+      }
+      if (target && chunks.length === 0 && size + chunk.length <= target.length) {
+        chunk.copy(target, size);
       } else {
+        // More than declared (the parser will fail the request) or no size declared.
+        if (target && chunks.length === 0 && size > 0) chunks.push(target.subarray(0, size));
         chunks.push(chunk);
       }
+      size += chunk.length;
     };
     const onEnd = () => {
       finish();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (chunks.length === 0) resolve(target ? target.subarray(0, size) : Buffer.alloc(0));
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     const onClose = () => {
       finish();
@@ -157,5 +176,5 @@ export async function readUpload(request: FastifyRequest, options: UploadOptions
     }
     return readMultipartFile(request, options);
   }
-  return readRawBody(request.raw, limit, 'The upload');
+  return readRawBody(request.raw, limit, 'The upload', Number(request.headers['content-length']));
 }
