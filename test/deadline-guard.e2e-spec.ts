@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DEADLINE_GRACE_MS } from '../src/common/http/deadlines';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { startApp } from './support/app';
@@ -12,7 +12,7 @@ import { STALL_DEADLINE_MS, StallModule } from './fixtures/stall.module';
  * its request id and route, and counted.
  */
 describe('deadline guard', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let port: number;
   const errors = jest.spyOn(Logger.prototype, 'error');
 

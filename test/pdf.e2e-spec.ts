@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { MetricsService } from '../src/metrics/metrics.service';
@@ -15,7 +15,7 @@ import { longReport } from './support/reports';
 import { waitFor } from './support/wait';
 
 describe('POST /pdf/report', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startApp({ PDF_MAX_PAGES: '40', PDF_MAX_BODY_BYTES: String(256 * 1024) });
   });
@@ -91,7 +91,7 @@ describe('POST /pdf/report', () => {
         /^The JSON body is not valid JSON: .*JSON at position 14/,
       ) as unknown,
     });
-    // Parsed by the route's own middleware, after the app's: it has a request id and a metric.
+    // Parsed by the app's JSON content-type parser, after its hooks: it has a request id and a metric.
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const metrics = await app.get(MetricsService).text();
     expect(metrics).toMatch(
@@ -126,7 +126,7 @@ describe('POST /pdf/report', () => {
 });
 
 describe('POST /pdf/report under pressure', () => {
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   afterEach(() => app?.close());
 
   it('answers 503 with Retry-After when the queue is full', async () => {
@@ -214,10 +214,10 @@ describe('POST /pdf/report under pressure', () => {
 describe('POST /pdf/report in every language', () => {
   const NOTO_SANS_JP =
     require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   afterEach(() => app?.close());
 
-  const post = (server: NestExpressApplication, body: unknown) =>
+  const post = (server: NestFastifyApplication, body: unknown) =>
     request(server.getHttpServer())
       .post('/pdf/report')
       .buffer(true)

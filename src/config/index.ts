@@ -7,3 +7,4 @@ export { InvalidEnvironmentError } from './env';
 export { childProcessConfig, type ChildProcessConfig } from './child-process.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
 export { readDocsConfig, type DocsConfig } from './docs.config';
+export { readHttpConfig, type HttpConfig } from './http.config';

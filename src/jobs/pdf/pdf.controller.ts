@@ -8,7 +8,8 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import { RouteBody } from '../../common/http/route-body';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import { ApiErrors, binaryContent } from '../../docs';
 import { PdfService } from './pdf.service';
@@ -23,6 +24,7 @@ export class PdfController {
   /** `POST /pdf/report` with a JSON report → `application/pdf`. */
   @Post('report')
   @HttpCode(200)
+  @RouteBody({ kind: 'json', limit: 'pdf.maxBodyBytes' })
   @ApiOperation({
     operationId: 'renderReport',
     summary: 'Render a PDF report on a worker thread',
@@ -51,10 +53,11 @@ export class PdfController {
   })
   async report(
     @Body() body: unknown,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
     @RequestSignal() signal: AbortSignal,
   ): Promise<StreamableFile> {
-    if (!request.is('application/json')) {
+    // The JSON parser only takes application/json; a multipart body reaches here unparsed.
+    if (request.body === undefined || request.isMultipart()) {
       throw new UnsupportedMediaTypeException('Content-Type must be application/json');
     }
     const report = parseReport(body);
