@@ -85,6 +85,26 @@ export function envEnum<T extends string>(
   return value as T;
 }
 
+/** A comma-separated list of values from `values`, at least one; unset or empty means the default. */
+export function envEnumList<T extends string>(
+  env: Env,
+  name: string,
+  values: readonly T[],
+  defaultValue: readonly T[],
+): T[] {
+  const value = raw(env, name);
+  if (value === undefined) return [...defaultValue];
+  const items = value.split(',').map((item) => item.trim().toLowerCase());
+  if (items.some((item) => !(values as readonly string[]).includes(item))) {
+    throw new InvalidEnvironmentError(
+      name,
+      value,
+      `a comma-separated list of ${values.join(', ')}`,
+    );
+  }
+  return [...new Set(items)] as T[];
+}
+
 export interface FilesOptions {
   /** Most entries accepted. */
   max: number;

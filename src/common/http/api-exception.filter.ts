@@ -97,6 +97,10 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
       return;
     }
     if (status === 413) reply.header('Connection', 'close');
+    // Every 503 says when to try again.
+    if (status === 503 && !reply.hasHeader('retry-after') && !reply.raw.hasHeader('retry-after')) {
+      reply.header('Retry-After', '1');
+    }
     if (typeof body !== 'object' || body === null) {
       reply.code(status).send({ statusCode: status, message: capped(body) });
     } else if ('message' in body) {
