@@ -22,6 +22,14 @@ export interface HttpConfig {
    * `HTTP_KEEP_ALIVE_TIMEOUT_MS`, default 5 s (Node's own default).
    */
   keepAliveTimeoutMs: number;
+  /**
+   * Slowest request body accepted while the service is reading it: fewer bytes than this
+   * per second over 5 s and the request is answered 408 and its connection closed, so a
+   * client trickling (or only declaring) a body cannot hold upload budgets or command slots.
+   * Time the service itself is not reading (a queued command) does not count.
+   * `HTTP_BODY_MIN_BYTES_PER_S`, default 1024; 0 = off.
+   */
+  bodyMinBytesPerSecond: number;
 }
 
 /**
@@ -50,6 +58,11 @@ export function readHttpConfig(env: Env = process.env): HttpConfig {
       default: 5_000,
       min: 1,
       max: 600_000,
+    }),
+    bodyMinBytesPerSecond: envInt(env, 'HTTP_BODY_MIN_BYTES_PER_S', {
+      default: 1024,
+      min: 0,
+      max: 1024 * 1024 * 1024,
     }),
   };
 }
