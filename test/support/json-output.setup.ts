@@ -17,7 +17,7 @@ function check(): void {
     reported.set(service, lines.length);
   }
   if (offending.length > 0) {
-    const shown = offending.slice(0, 10).join('\n');
+    const shown = offending.slice(0, 40).join('\n');
     throw new Error(`The service wrote lines that are not JSON:\n${shown}`);
   }
 }

@@ -49,7 +49,7 @@ describe('ClusterHealth', () => {
   });
 
   it('shows both workers of a slot during a replacement: the leaving one keyed by its pid', () => {
-    const leaving = worker(1, { pid: 201, startedAt: 0, state: 'stopping' });
+    const leaving = worker(1, { pid: 201, startedAt: 0, state: 'draining' });
     const arriving = worker(1, { pid: 301, startedAt: 5_000 });
     const health = new ClusterHealth(fakeView([leaving, arriving, worker(2)]), options, now);
     for (const { body } of [health.ready(), health.full()]) {

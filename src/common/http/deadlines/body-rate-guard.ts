@@ -49,7 +49,7 @@ export class BodyRateGuard implements OnApplicationBootstrap, OnApplicationShutd
     // [time, socket bytes] while the service reads; emptied while it does not.
     let samples: [number, number][] = [];
     const timer = setInterval(() => {
-      if (request.complete || response.writableEnded || request.destroyed) {
+      if (request.complete || response.writableEnded || response.destroyed || request.destroyed) {
         clearInterval(timer);
         return;
       }
@@ -66,8 +66,9 @@ export class BodyRateGuard implements OnApplicationBootstrap, OnApplicationShutd
       clearInterval(timer);
       this.refuse(request, response);
     }, TICK_MS);
+    // No 'close' listener: the next tick sees the request is over (a response carries
+    // enough of them already, see DeadlineGuard).
     timer.unref();
-    response.once('close', () => clearInterval(timer));
   }
 
   private refuse(request: IncomingMessage, response: ServerResponse): void {
