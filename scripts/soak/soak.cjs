@@ -23,19 +23,27 @@ const { Client, Ledger } = require('./traffic.cjs');
 const { COMMANDS, COMMANDS_FILE, makeImages, requestKinds, tokenOf } = require('./workload.cjs');
 
 const WORKERS = 2;
-/** Deadlines of the soak's service (short, so that a broken one shows within the run). */
-const TASK_TIMEOUT_MS = 5000;
+/**
+ * The service's configuration. Deadlines are short, so that a broken one shows within the
+ * run; the timeouts that depend on how busy the machine is (heartbeats, start) keep the
+ * service's defaults. SHUTDOWN_TIMEOUT_MS (a drain, SIGHUP included) must outlast the
+ * longest deadline, or a drain may cut a request that is still within it.
+ */
+const TASK_TIMEOUT_MS = 5000; // WORKER_TASK_TIMEOUT_MS; commands: commands.soak.json
+const KILL_GRACE_MS = 1000; // CHILD_PROCESS_KILL_GRACE_MS (default 2000)
+const HEARTBEAT_INTERVAL_MS = 1000; // the default
+const HEARTBEAT_TIMEOUT_MS = 5000; // the default
+const START_TIMEOUT_MS = 30_000; // the default
+const SHUTDOWN_TIMEOUT_MS = 10_000; // the default
+/** Default 10 s: the chaos loop only disturbs workers older than this, so 5 s lets it act more often. */
+const STABLE_UPTIME_MS = 5000;
+
+/** The grace past a deadline. */
 const GRACE_MS = 2000;
 /** /health/live has no deadline of its own yet: the soak holds it to this one. */
 const PROBE_DEADLINE_MS = 5000;
 /** How long past deadline + grace a client waits before it calls a request unanswered. */
 const GIVE_UP_AFTER_MS = 15_000;
-const KILL_GRACE_MS = 1000;
-const HEARTBEAT_INTERVAL_MS = 250;
-const HEARTBEAT_TIMEOUT_MS = 2000;
-const STABLE_UPTIME_MS = 5000;
-const START_TIMEOUT_MS = 15_000;
-const SHUTDOWN_TIMEOUT_MS = 5000;
 const CHAOS_GAP_MS = [1500, 4000];
 
 const LIMITS = {
@@ -47,7 +55,8 @@ const LIMITS = {
   leftoverMs: GRACE_MS + KILL_GRACE_MS,
   // A spawn helper polls for its parent every 250 ms.
   helperMs: GRACE_MS,
-  healthToleranceMs: 2000,
+  // A stopped worker shows as up until it missed two heartbeats.
+  healthToleranceMs: 2 * HEARTBEAT_INTERVAL_MS + 1000,
   // Fewer ready workers than planned: at most the watchdog's timeout (a stopped worker),
   // the start timeout of its replacement (the supervisor's own bound) and the grace.
   replaceBoundMs: HEARTBEAT_TIMEOUT_MS + START_TIMEOUT_MS + GRACE_MS,
