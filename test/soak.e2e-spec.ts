@@ -35,5 +35,5 @@ describe('chaos soak (scripts/soak/soak.cjs, 1 minute)', () => {
     expect(output).toMatch(/RESULT: OK, every invariant held/);
     // The start (at most a minute), the run, and the end (requests in flight, a worker to
     // replace, the shutdown), each bounded by the script's own limits: about 75 s in all.
-  }, 240_000);
+  }, 300_000);
 });

@@ -117,9 +117,11 @@ class Judge {
         outcome = 'lost at handover';
       } else {
         outcome = 'BROKEN';
-        const why = attributed
-          ? `; worker ${record.workerPid} was not killed or stopped by the chaos loop before`
-          : '; no worker was killed or stopped meanwhile';
+        const died = attributed ? this.died(record.workerPid) : undefined;
+        const why = !attributed
+          ? '; no worker was killed or stopped meanwhile'
+          : `; the chaos loop had not killed or stopped worker ${record.workerPid}` +
+            (died === undefined ? '' : ` (it exited at ${fmtS(died)}: see the service log)`);
         broken.push([
           'answered',
           say(`${record.error} after ${Math.round(elapsed)} ms${why}${helperText}`),
