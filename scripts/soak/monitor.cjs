@@ -176,45 +176,59 @@ class Monitor {
     this.checkLeftovers(now);
   }
 
+  /**
+   * A command may outlive its request by `leftoverMs`, plus any time the chaos loop kept
+   * the request's worker stopped meanwhile (a stopped worker can neither notice that its
+   * client left nor kill the command; its spawn helper does once the watchdog kills it).
+   */
   checkLeftovers(now) {
     const { leftoverMs, helperMs } = this.limits;
     const alive = [...this.commands.values()].filter((c) => c.diedAt === undefined);
-    // A command with a token belongs to one request: gone at most leftoverMs after it ended.
+    const flag = (command, detail) => {
+      command.flagged = true;
+      this.leftovers.push({
+        at: now,
+        what: `${command.argv.join(' ')} (pid ${command.pid})`,
+        detail,
+      });
+    };
+    // A command with a token belongs to one request.
     for (const command of alive) {
       if (command.flagged || command.seq === undefined) continue;
       const record = this.ledger.bySeq.get(command.seq);
-      if (record?.endedAt !== undefined && now - record.endedAt > leftoverMs) {
-        command.flagged = true;
-        this.leftovers.push({
-          at: now,
-          what: `${command.argv.join(' ')} (pid ${command.pid})`,
-          detail:
-            `request #${record.seq} (${record.kind}) ended at ${fmtS(record.endedAt)} ` +
-            `(${outcomeText(record)}); the process was still running at ${fmtS(now)}`,
-        });
+      if (record?.endedAt === undefined) continue;
+      const frozen = this.stoppedMs(record.endedAt, now, record.workerPid);
+      if (now - record.endedAt - frozen > leftoverMs) {
+        flag(
+          command,
+          `request #${record.seq} (${record.kind}, worker ${record.workerPid}) ended at ` +
+            `${fmtS(record.endedAt)} (${outcomeText(record)}); the process was still running at ` +
+            `${fmtS(now)}${frozen > 0 ? ` (its worker was stopped ${Math.round(frozen)} ms of that)` : ''}`,
+        );
       }
     }
-    // Without a token: no more alive than requests of that command in flight (or just ended).
-    const byCommand = new Map();
+    // Without a token: per worker, no more alive than requests of that command in flight
+    // there (or just ended).
+    const groups = new Map();
     for (const command of alive) {
       if (command.seq !== undefined || !command.command) continue;
-      byCommand.set(command.command, [...(byCommand.get(command.command) ?? []), command]);
+      const k = `${command.command}:${command.workerPid}`;
+      groups.set(k, [...(groups.get(k) ?? []), command]);
     }
-    for (const [name, commands] of byCommand) {
-      const allowed = this.ledger.countLive(name, now, leftoverMs);
+    for (const commands of groups.values()) {
+      const { command: name, workerPid } = commands[0];
+      const within = leftoverMs + this.stoppedMs(now - 60_000, now, workerPid);
+      const allowed = this.ledger.countLive(name, now, within, workerPid);
       const excess = commands
         .sort((a, b) => a.bornAt - b.bornAt)
         .slice(0, Math.max(0, commands.length - allowed));
       for (const command of excess) {
-        if (command.flagged || now - command.bornAt < leftoverMs) continue;
-        command.flagged = true;
-        this.leftovers.push({
-          at: now,
-          what: `${command.argv.join(' ')} (pid ${command.pid})`,
-          detail:
-            `${commands.length} ${name} processes alive at ${fmtS(now)} but only ${allowed} ` +
-            `${name} requests in flight or ended within ${leftoverMs} ms`,
-        });
+        if (command.flagged || now - command.bornAt < within) continue;
+        flag(
+          command,
+          `${commands.length} ${name} processes of worker ${workerPid} alive at ${fmtS(now)} ` +
+            `but only ${allowed} ${name} requests there in flight or ended within ${Math.round(within)} ms`,
+        );
       }
     }
     // A spawn helper goes with its worker.

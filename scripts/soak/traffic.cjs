@@ -28,13 +28,17 @@ class Ledger {
     return record;
   }
 
-  /** Requests of `command` in flight at `now`, or ended at most `withinMs` before it. */
-  countLive(command, now, withinMs) {
+  /**
+   * Requests of `command` (on worker `workerPid`, if given) in flight at `now`, or ended at
+   * most `withinMs` before it.
+   */
+  countLive(command, now, withinMs, workerPid) {
     let count = 0;
     for (let i = this.records.length - 1; i >= 0; i--) {
       const record = this.records[i];
       if (record.sentAt < now - 600_000) break; // older than any deadline: ended long ago
       if (record.command !== command) continue;
+      if (workerPid !== undefined && record.workerPid !== workerPid) continue;
       if (record.endedAt === undefined || record.endedAt >= now - withinMs) count += 1;
     }
     return count;
