@@ -62,18 +62,27 @@ class Judge {
     );
   }
 
-  /** A chaos event that hit some worker between `from` and `to`. */
+  /**
+   * A chaos event that hit some worker while a request on a new connection could have been
+   * handed to it: from the kill or stop until the primary reaped the worker (the monitor
+   * sees that within a scan, 250 ms), overlapping the request's [from, to].
+   */
   anyWorkerHit(from, to) {
     return this.events.find((e) => {
-      if (!e.sent) return false;
-      if (e.kind === 'worker-kill') return e.at >= from && e.at <= to;
-      if (e.kind !== 'worker-stop') return false;
-      const died = this.diedWhileStopped(e);
-      return died !== undefined && e.at <= to && died >= from;
+      if (!e.sent || e.at > to) return false;
+      let died;
+      if (e.kind === 'worker-kill') died = this.died(e.pid) ?? to;
+      else if (e.kind === 'worker-stop') died = this.diedWhileStopped(e);
+      if (died === undefined) return false;
+      const reaped = this.monitor.workers.get(e.pid)?.reapedAt ?? died;
+      return reaped + 250 >= from;
     });
   }
 
-  /** A kill or stop of the spawn helper of worker `pid` while the request ran. */
+  /**
+   * A kill or stop of the spawn helper of worker `pid` while the request ran, or just
+   * before it came (HELPER_NOTICE_MS: the worker may not have seen the exit yet).
+   */
   helperHit(pid, from, to) {
     return this.events.find(
       (e) =>
@@ -119,7 +128,7 @@ class Judge {
         outcome = 'BROKEN';
         const died = attributed ? this.died(record.workerPid) : undefined;
         const why = !attributed
-          ? '; no worker was killed or stopped meanwhile'
+          ? '; no worker was killed or stopped (and not yet reaped by the primary) meanwhile'
           : `; the chaos loop had not killed or stopped worker ${record.workerPid}` +
             (died === undefined ? '' : ` (it exited at ${fmtS(died)}: see the service log)`);
         broken.push([

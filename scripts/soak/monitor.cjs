@@ -25,7 +25,7 @@ class Monitor {
   constructor(options) {
     Object.assign(this, options);
     this.stops = options.stops ?? []; // the chaos loop's, set once it exists
-    this.workers = new Map(); // pid → { pid, start, bornAt, diedAt, state }
+    this.workers = new Map(); // pid → { pid, start, bornAt, diedAt, reapedAt, state }
     this.helpers = new Map(); // pid:start → { pid, start, workerPid, bornAt, diedAt }
     this.commands = new Map(); // pid:start → { pid, start, exe, argv, seq, command, workerPid, bornAt, diedAt }
     this.argvCache = new Map();
@@ -109,8 +109,14 @@ class Monitor {
         worker.state = p.state;
       }
     }
+    // A dead worker stays a zombie until the primary reaps it; until then the primary may
+    // still hand it new connections (it learns of the exit by reaping).
+    const present = new Map(all.map((p) => [p.pid, p.start]));
     for (const worker of this.workers.values()) {
       if (worker.diedAt === undefined && !workerPids.has(worker.pid)) worker.diedAt = now;
+      if (worker.diedAt !== undefined && worker.reapedAt === undefined) {
+        if (present.get(worker.pid) !== worker.start) worker.reapedAt = now;
+      }
     }
 
     // Spawn helpers: children of a worker running spawn-host.js. Once seen, followed by
