@@ -101,8 +101,13 @@ class Client {
         deadlineMs: kind.deadlineMs,
         workerPid: this.session.pid,
       });
-      await this.send(this.session, record, kind.build(this.rnd, record.seq));
-      if (record.error || record.connectionClose || !record.socketMatched) this.session.end();
+      const spec = kind.build(this.rnd, record.seq);
+      await this.send(this.session, record, spec);
+      // A request meant to be left may be answered first (its upload unfinished): that
+      // connection is not reused either.
+      if (record.error || record.connectionClose || !record.socketMatched || spec.abort) {
+        this.session.end();
+      }
       await sleep(this.rnd.int(0, 40));
     }
     this.session?.end();
