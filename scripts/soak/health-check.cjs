@@ -2,9 +2,8 @@
 /**
  * `/health` on the probe port against /proc: every worker the probe lists must be a live
  * worker process, every live worker process must be listed, a stopped one must not be
- * reported up, and the primary's pid must match. A difference may last a moment (exits and
- * heartbeats take time to reach the primary), at most `healthToleranceMs`. The samples also
- * say how many workers are ready, for the replacement invariant.
+ * reported up, and the primary's pid must match (see judge() for how long a difference may
+ * last). The samples also say how many workers are ready, for the replacement invariant.
  */
 const { getJson } = require('./service.cjs');
 
@@ -86,19 +85,31 @@ class HealthCheck {
     this.judge(found, now);
   }
 
+  /**
+   * A worker /health still lists after its exit, or still calls up while stopped, is
+   * explained by exits and heartbeats taking time: it may last `healthToleranceMs`. A live
+   * worker missing from /health is explained by nothing (the primary lists a worker from
+   * its fork to its exit): it may show in one sample, not in two in a row. A probe port that
+   * does not answer breaks it at once.
+   */
   judge(found, now) {
     const { open, violations } = this;
     for (const k of open.keys()) if (!found.has(k)) open.delete(k);
     for (const [k, text] of found) {
-      const since = open.get(k)?.since ?? now;
-      const entry = open.get(k) ?? { since, flagged: false };
+      const entry = open.get(k) ?? { since: now, samples: 0, flagged: false };
       open.set(k, entry);
-      const lasted = now - since - this.monitor.stoppedMs(since, now, 'primary');
-      if (!entry.flagged && (k === 'probe' || lasted >= this.monitor.limits.healthToleranceMs)) {
+      entry.samples += 1;
+      const lasted = now - entry.since - this.monitor.stoppedMs(entry.since, now, 'primary');
+      const broken =
+        k === 'probe' ||
+        (k.startsWith('unlisted:') && entry.samples >= 2) ||
+        lasted >= this.monitor.limits.healthToleranceMs;
+      if (!entry.flagged && broken) {
         entry.flagged = true;
         violations.push({
           at: now,
-          detail: k === 'probe' ? text : `${text} (for ${Math.round(lasted)} ms)`,
+          detail:
+            k === 'probe' ? text : `${text} (${entry.samples} samples, ${Math.round(lasted)} ms)`,
         });
       }
     }

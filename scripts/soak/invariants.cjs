@@ -242,7 +242,7 @@ function evaluate({ ledger, chaos, monitor, limits, graceMs, runMs, trafficEnded
   for (const v of monitor.health.violations) violate('health', `${fmtS(v.at)}: ${v.detail}`);
   results.health.note =
     `${monitor.health.samples} samples (${monitor.health.skipped} skipped: primary stopped); ` +
-    `a difference may last ${limits.healthToleranceMs} ms`;
+    `a difference may last ${limits.healthToleranceMs} ms, a live worker missing one sample`;
 
   const outages = judgeOutages(monitor, limits, (text) => violate('replaced', text));
   const exits = [...monitor.workers.values()].filter((w) => w.diedAt <= trafficEnded).length;
