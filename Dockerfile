@@ -35,8 +35,11 @@ FROM ${NODE_IMAGE} AS runtime
 # zombies. tini forwards signals to the primary alone (no -g): the primary coordinates its
 # workers, and commands run in their own process groups. Kubernetes has no `docker run --init`,
 # so the init lives in the image. Debian's package, no download from elsewhere.
+# PDF_FONT_PACKAGES adds fonts for scripts DejaVu Sans lacks, for PDF_FONTS to name (README,
+# "Fonts and scripts"), e.g. --build-arg PDF_FONT_PACKAGES="fonts-noto-cjk fonts-noto-core".
+ARG PDF_FONT_PACKAGES=""
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends tini \
+  && apt-get install -y --no-install-recommends tini ${PDF_FONT_PACKAGES} \
   && rm -rf /var/lib/apt/lists/*
 
 # Production mode: JSON logs even on a terminal.

@@ -2,6 +2,7 @@ import { Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter } from './common/http/api-exception.filter';
+import { DeadlinesModule } from './common/http/deadlines';
 import {
   appConfig,
   childProcessConfig,
@@ -36,6 +37,7 @@ import * as workloads from './jobs';
         options,
     }),
     MetricsModule,
+    DeadlinesModule,
     HealthModule,
     // The workloads listed in src/jobs/index.ts, one line each.
     ...Object.values<Type>(workloads),

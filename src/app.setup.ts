@@ -1,14 +1,19 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import fastifyMultipart from '@fastify/multipart';
+import { ConfigService } from '@nestjs/config';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { registerBodyParsing } from './common/http/body-parsing';
 import { setupOpenApi } from './docs';
 
 /**
- * What main.ts and the e2e tests both apply to the app, so tests run the real setup.
- * The app is created with `bodyParser: false`: each route reads its own body with its own
- * limit (the PDF module parses JSON, uploads and command input are streamed), so no body is
- * consumed by a parser its route did not ask for.
+ * What main.ts and the e2e tests both apply to the app, before it starts, so tests run the
+ * real setup: @fastify/multipart, the content-type parsers that give each route the body its
+ * `@RouteBody` declares (no body read by a parser its route did not ask for), and the docs.
  */
-export function configureApp(app: NestExpressApplication): NestExpressApplication {
-  app.disable('x-powered-by');
+export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
+  const config = app.get(ConfigService);
+  // Its limits are set per request, by the route that reads the parts (readUpload).
+  await app.register(fastifyMultipart);
+  registerBodyParsing(app.getHttpAdapter().getInstance(), (path) => config.get(path));
   // Swagger UI and the OpenAPI document at /docs, unless turned off (off in production).
   setupOpenApi(app);
   return app;

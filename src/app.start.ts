@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { createHttpAdapter } from './common/http/http-adapter';
 import { type AppConfig, appConfig } from './config';
 import type { ServedApp } from './concurrency/cluster';
 import { HealthSnapshotService } from './health/health-snapshot.service';
@@ -9,19 +10,20 @@ import { ShutdownState } from './health/shutdown-state';
 import { AppLogger } from './logging';
 import { MetricsService } from './metrics/metrics.service';
 
-/** Creates the Nest app, listening on PORT: what each cluster worker (or the one process) runs. */
+/** Creates the Nest app on Fastify, listening on PORT: what each cluster worker (or the one process) runs. */
 export async function startApp(): Promise<ServedApp> {
   // abortOnError: false lets a bad configuration reach ClusterBootstrap as one clear line.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     bodyParser: false,
     abortOnError: false,
     // Nest's boot lines wait for the pino logger, so every line of the process is pino's.
     bufferLogs: true,
   });
   app.useLogger(app.get(AppLogger));
-  configureApp(app);
+  await configureApp(app);
   const { port } = app.get<AppConfig>(appConfig.KEY);
-  await app.listen(port);
+  // All interfaces, as on Express (Fastify's default would be localhost only).
+  await app.listen(port, '0.0.0.0');
   const shutdown = app.get(ShutdownState);
   const health = app.get(HealthSnapshotService);
   const metrics = app.get(MetricsService);

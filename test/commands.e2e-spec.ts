@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { ChildProcessRunner } from '../src/concurrency/child-process';
 import { startApp } from './support/app';
@@ -11,7 +11,7 @@ import { waitFor } from './support/wait';
 const COMMANDS = join(__dirname, 'fixtures', 'commands.e2e.json');
 
 describe('POST /commands/:name', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startApp({ COMMANDS_CONFIG: COMMANDS, CHILD_PROCESS_MAX_INPUT_BYTES: '100000' });
   });
@@ -122,7 +122,7 @@ describe('POST /commands/:name', () => {
 });
 
 describe('POST /commands/:name under pressure', () => {
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   afterEach(() => app?.close());
 
   it('answers 503 with Retry-After when the queue is full', async () => {
@@ -132,8 +132,10 @@ describe('POST /commands/:name under pressure', () => {
       CHILD_PROCESS_MAX_QUEUE: '0',
     });
     const runner = app.get(ChildProcessRunner);
+    // `hold` times out after 2 s: long enough for the second request to come while it runs,
+    // however loaded the machine.
     const slow = request(app.getHttpServer())
-      .post('/commands/sleep')
+      .post('/commands/hold')
       .then((r) => r.status);
     await waitFor(() => runner.stats().running.length === 1, 'the first command to start');
     const res = await request(app.getHttpServer())

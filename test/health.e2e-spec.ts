@@ -1,10 +1,10 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { startApp } from './support/app';
 
 describe('health probes on the app port', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startApp({ WORKER_POOL_THREADS: '2' });
   });

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { sharp } from '../src/jobs/image/sharp';
@@ -10,7 +10,7 @@ import { makeJpeg, makePng, makePngBomb } from './support/images';
 import { waitFor } from './support/wait';
 
 describe('POST /images/resize', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let png: Buffer;
 
   beforeAll(async () => {
@@ -169,7 +169,7 @@ describe('POST /images/resize', () => {
 });
 
 describe('POST /images/resize under pressure', () => {
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   afterEach(() => app?.close());
 
   it('answers 503 with Retry-After when the queue is full', async () => {

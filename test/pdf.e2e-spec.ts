@@ -1,17 +1,21 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { startApp } from './support/app';
 import { binary } from './support/binary';
 import { extractPdf } from './support/pdf-text';
+import { pdffonts, pdfinfo, pdftotext } from './support/poppler';
 import { longReport } from './support/reports';
 import { waitFor } from './support/wait';
 
 describe('POST /pdf/report', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => {
     app = await startApp({ PDF_MAX_PAGES: '40', PDF_MAX_BODY_BYTES: String(256 * 1024) });
   });
@@ -87,7 +91,7 @@ describe('POST /pdf/report', () => {
         /^The JSON body is not valid JSON: .*JSON at position 14/,
       ) as unknown,
     });
-    // Parsed by the route's own middleware, after the app's: it has a request id and a metric.
+    // Parsed by the app's JSON content-type parser, after its hooks: it has a request id and a metric.
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const metrics = await app.get(MetricsService).text();
     expect(metrics).toMatch(
@@ -122,7 +126,7 @@ describe('POST /pdf/report', () => {
 });
 
 describe('POST /pdf/report under pressure', () => {
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   afterEach(() => app?.close());
 
   it('answers 503 with Retry-After when the queue is full', async () => {
@@ -204,5 +208,121 @@ describe('POST /pdf/report under pressure', () => {
     expect(pool.stats().queueSize).toBe(0);
     expect(await slow).toBe(200);
     expect(pool.stats().completed).toBe(1);
+  });
+});
+
+describe('POST /pdf/report in every language', () => {
+  const NOTO_SANS_JP =
+    require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
+  let app: NestFastifyApplication | undefined;
+  afterEach(() => app?.close());
+
+  const post = (server: NestFastifyApplication, body: unknown) =>
+    request(server.getHttpServer())
+      .post('/pdf/report')
+      .buffer(true)
+      .parse(binary)
+      .send(body as object);
+
+  it('draws Latin extended, Greek, Cyrillic, Japanese, Arabic and Hebrew with embedded fonts', async () => {
+    app = await startApp({ PDF_FONTS: NOTO_SANS_JP });
+    const report = {
+      title: 'Отчёт за квартал',
+      subtitle: '日本語のレポート — Ελληνικά',
+      sections: [
+        { heading: 'Zusammenfassung', body: 'Größe, café, naïve, Łódź, Привет мир' },
+        { heading: 'العربية', body: 'مرحبا بالعالم' },
+        { heading: 'עברית', body: 'שלום עולם זהו דוח' },
+      ],
+      table: { columns: ['Город', 'Πόλη', '都市'], rows: [['Москва', 'Αθήνα', '東京']] },
+    };
+    const res = await post(app, report).expect(200);
+    const pdf = res.body as Buffer;
+
+    // poppler reads it back as written: right-to-left text in logical order.
+    const text = pdftotext(pdf);
+    for (const words of [
+      'Отчёт за квартал',
+      '日本語のレポート — Ελληνικά',
+      'Größe, café, naïve, Łódź, Привет мир',
+      'العربية',
+      'مرحبا بالعالم',
+      'עברית',
+      'שלום עולם זהו דוח',
+      'Город',
+      'Πόλη',
+      '都市',
+      'Москва',
+      'Αθήνα',
+      '東京',
+      'Page 1 of 1',
+    ]) {
+      expect(text).toContain(words);
+    }
+    expect(text).not.toMatch(/[?\ufffd]/);
+    // Every font the pages use is embedded, subset, and maps its glyphs back to Unicode.
+    const fonts = pdffonts(pdf);
+    expect(new Set(fonts.map((font) => font.name.replace(/^[A-Z]{6}\+/, '')))).toEqual(
+      new Set(['DejaVuSans', 'DejaVuSans-Bold', 'NotoSansJP-Regular']),
+    );
+    for (const font of fonts) {
+      expect(font).toMatchObject({ embedded: true, subset: true, unicode: true });
+    }
+    expect(pdfinfo(pdf).Title).toBe('Отчёт за квартал');
+  });
+
+  it('answers 422 naming the first character no font has and its field, before queueing', async () => {
+    app = await startApp();
+    const pool = app.get(WorkerPool);
+    const before = pool.stats();
+    const res = await post(app, {
+      title: 'Crabs',
+      sections: [{ heading: 'Tokyo', body: 'Rust 🦀 in 東京' }],
+    }).expect(422);
+
+    expect(JSON.parse((res.body as Buffer).toString())).toEqual({
+      statusCode: 422,
+      error: 'Unprocessable Entity',
+      message: `sections[0].body contains U+1F980 "🦀", which none of the service's fonts can draw`,
+      field: 'sections[0].body',
+      codePoint: 'U+1F980',
+    });
+    // Refused on the main thread: no task reached the pool.
+    const after = pool.stats();
+    expect(after.completed + after.failed).toBe(before.completed + before.failed);
+  });
+
+  it('draws U+FFFD for such characters with PDF_MISSING_GLYPHS=replace', async () => {
+    app = await startApp({ PDF_MISSING_GLYPHS: 'replace' });
+    const res = await post(app, { title: 'Rust 🦀 in 東京' }).expect(200);
+
+    expect(pdftotext(res.body as Buffer)).toContain('Rust \ufffd in \ufffd\ufffd');
+  });
+
+  it('reads the fonts once per pool thread: a deleted font file still draws', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fonts-'));
+    const copy = join(dir, 'NotoSansJP.ttf');
+    copyFileSync(NOTO_SANS_JP, copy);
+    try {
+      app = await startApp({ PDF_FONTS: copy, WORKER_POOL_THREADS: '1' });
+      await post(app, { title: '大阪' }).expect(200);
+      rmSync(copy);
+      const res = await post(app, { title: '京都と奈良' }).expect(200);
+      expect(pdftotext(res.body as Buffer)).toContain('京都と奈良');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['a missing file', '/no/such/font.ttf', /PDF_FONTS="\/no\/such\/font\.ttf".*ENOENT/],
+    ['a file that is not a font', __filename, /PDF_FONTS=.*is not a font fontkit can read/],
+    [
+      'a face a collection does not have',
+      `${NOTO_SANS_JP}#NoSuchFace`,
+      /PDF_FONTS=.*no font named NoSuchFace/,
+    ],
+  ])('refuses to start with %s in PDF_FONTS', async (_, fonts, message) => {
+    await expect(startApp({ PDF_FONTS: fonts })).rejects.toThrow(message);
   });
 });

@@ -1,5 +1,5 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { ChildProcessModule, ChildProcessRunner } from '../src/concurrency/child-process';
@@ -9,6 +9,7 @@ import { HealthModule } from '../src/health/health.module';
 import { MetricsModule } from '../src/metrics/metrics.module';
 import { MetricsService } from '../src/metrics/metrics.service';
 import type * as Fixtures from './fixtures/pool-tasks.worker';
+import { createHttpAdapter } from '../src/common/http/http-adapter';
 import { startApp } from './support/app';
 
 // Fixtures, not the shipped workloads: this spec must survive deleting any of src/jobs.
@@ -21,15 +22,17 @@ const addTask = defineThreadTask<typeof Fixtures>()(
  * A reduced app, composed here the way a template user would write their own root module:
  * started on a real socket (127.0.0.1, random port), without ClusterBootstrap.
  */
-async function serve(imports: ModuleMetadata['imports']): Promise<NestExpressApplication> {
+async function serve(imports: ModuleMetadata['imports']): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+    logger: false,
+  });
   await app.listen(0, '127.0.0.1');
   return app;
 }
 
 /** The metric families in the app's own registry (from their `# TYPE` lines). */
-async function metricFamilies(app: NestExpressApplication): Promise<Set<string>> {
+async function metricFamilies(app: NestFastifyApplication): Promise<Set<string>> {
   const text = await app.get(MetricsService).text();
   return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map(([, name]) => name));
 }
@@ -39,7 +42,7 @@ function having(families: Set<string>, prefix: string): string[] {
 }
 
 /** Readiness and liveness both answer 200; readiness lists exactly `checks`. */
-async function expectHealthy(app: NestExpressApplication, checks: string[]): Promise<void> {
+async function expectHealthy(app: NestFastifyApplication, checks: string[]): Promise<void> {
   await request(app.getHttpServer()).get('/health/live').expect(200);
   const ready = await request(app.getHttpServer()).get('/health/ready').expect(200);
   const body = ready.body as { status: string; error: object; details: object };
@@ -49,7 +52,7 @@ async function expectHealthy(app: NestExpressApplication, checks: string[]): Pro
 
 describe('pluggable modules', () => {
   describe('an app with WorkerPoolModule only', () => {
-    let app: NestExpressApplication;
+    let app: NestFastifyApplication;
     beforeAll(async () => {
       app = await serve([
         WorkerPoolModule.forRoot({ threads: 1, niceIncrement: 0 }),
@@ -85,7 +88,7 @@ describe('pluggable modules', () => {
   });
 
   describe('an app with ChildProcessModule only', () => {
-    let app: NestExpressApplication;
+    let app: NestFastifyApplication;
     beforeAll(async () => {
       app = await serve([
         ChildProcessModule.forRoot({ maxConcurrency: 2 }),
@@ -121,7 +124,7 @@ describe('pluggable modules', () => {
   });
 
   describe('an app with neither', () => {
-    let app: NestExpressApplication;
+    let app: NestFastifyApplication;
     beforeAll(async () => {
       app = await serve([HealthModule, MetricsModule]);
     });
@@ -137,7 +140,7 @@ describe('pluggable modules', () => {
   });
 
   describe('the full AppModule, without ClusterBootstrap', () => {
-    let app: NestExpressApplication;
+    let app: NestFastifyApplication;
     beforeAll(async () => {
       app = await startApp({ WORKER_POOL_THREADS: '1' });
     });

@@ -37,7 +37,13 @@ function fixedPool(filename, threads) {
 function setup(config) {
   if (config.mode === 'pdf') {
     const pool = fixedPool(join(DIST, 'jobs', 'pdf', 'pdf.worker.js'), config.threads);
-    const task = { report: config.report, maxPages: MAX_PAGES };
+    // The service's defaults: DejaVu Sans, no fallback fonts, refuse missing glyphs.
+    const task = {
+      report: config.report,
+      maxPages: MAX_PAGES,
+      fonts: { base: 'dejavu', fallbacks: [] },
+      missingGlyphs: 'refuse',
+    };
     return {
       op: () => pool.run(task, { name: 'renderReportTask' }),
       check: (bytes) => ({

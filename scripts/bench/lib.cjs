@@ -4,7 +4,7 @@
  */
 const { parseArgs } = require('node:util');
 
-const SECTIONS = ['health', 'dispatch', 'pdf', 'image', 'placement', 'commands', 'cluster'];
+const SECTIONS = ['http', 'health', 'dispatch', 'pdf', 'image', 'placement', 'commands', 'cluster'];
 
 const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [--duration=SECONDS]
                                  [--rounds=N] [--tasks=N] [--pool-threads=N] [--json=FILE]

@@ -21,6 +21,7 @@ const NEEDED = [
 ];
 
 const SECTIONS = {
+  http: () => require('./bench-http.cjs').benchHttp,
   health: () => require('./bench-health.cjs').benchHealth,
   dispatch: () => require('./bench-dispatch.cjs').benchDispatch,
   pdf: () => require('./bench-pdf.cjs').benchPdf,

@@ -129,15 +129,15 @@ function memoryOf(pid) {
 }
 
 /**
- * Starts `node script` with `env` on a free port (env PORT) and waits until
+ * Starts `node script ...args` with `env` on a free port (env PORT) and waits until
  * `GET /health/ready` answers 200, polling every `pollMs` for at most 30 s. `onLine` gets
  * every whole line the child prints (stdout and stderr). `readyMs` is the time from spawn
  * (`spawnedAt`, a `performance.now()`) to that first 200.
  */
-async function startServer(name, script, env = {}, { pollMs = 100, onLine } = {}) {
+async function startServer(name, script, env = {}, { pollMs = 100, onLine, args = [] } = {}) {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [script, ...args], {
     // The probe port is off unless a section asks for one: two services would share 9000.
     env: { ...process.env, UV_THREADPOOL_SIZE, HEALTH_PORT: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,11 @@ export interface AppConfig {
   shutdownDelayMs: number;
   /** How long shutdown waits for in-flight work before it stops it. `SHUTDOWN_TIMEOUT_MS`, default 10 s. */
   shutdownTimeoutMs: number;
+  /**
+   * Deadline of a route that declares none of its own (the workloads declare theirs): past it
+   * plus a grace, the request is answered 504. `HTTP_REQUEST_DEADLINE_MS`, default 30 s.
+   */
+  requestDeadlineMs: number;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => ({
@@ -17,5 +22,10 @@ export const appConfig = registerAs('app', (): AppConfig => ({
     default: 10_000,
     min: 0,
     max: 600_000,
+  }),
+  requestDeadlineMs: envInt(process.env, 'HTTP_REQUEST_DEADLINE_MS', {
+    default: 30_000,
+    min: 1,
+    max: 3_600_000,
   }),
 }));

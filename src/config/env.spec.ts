@@ -111,17 +111,34 @@ describe('appConfig', () => {
     process.env = { ...saved };
   });
 
-  it('reads PORT, SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS', () => {
+  it('reads PORT, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS and HTTP_REQUEST_DEADLINE_MS', () => {
     delete process.env.PORT;
     delete process.env.SHUTDOWN_DELAY_MS;
     delete process.env.SHUTDOWN_TIMEOUT_MS;
-    expect(appConfig()).toEqual({ port: 3000, shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 });
+    delete process.env.HTTP_REQUEST_DEADLINE_MS;
+    expect(appConfig()).toEqual({
+      port: 3000,
+      shutdownDelayMs: 0,
+      shutdownTimeoutMs: 10_000,
+      requestDeadlineMs: 30_000,
+    });
     Object.assign(process.env, {
       PORT: '8080',
       SHUTDOWN_DELAY_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_DEADLINE_MS: '1500',
     });
-    expect(appConfig()).toEqual({ port: 8080, shutdownDelayMs: 5000, shutdownTimeoutMs: 2000 });
+    expect(appConfig()).toEqual({
+      port: 8080,
+      shutdownDelayMs: 5000,
+      shutdownTimeoutMs: 2000,
+      requestDeadlineMs: 1500,
+    });
+  });
+
+  it('refuses an HTTP_REQUEST_DEADLINE_MS of 0', () => {
+    process.env.HTTP_REQUEST_DEADLINE_MS = '0';
+    expect(() => appConfig()).toThrow(/HTTP_REQUEST_DEADLINE_MS="0"/);
   });
 
   it('refuses a SHUTDOWN_DELAY_MS above 10 minutes', () => {

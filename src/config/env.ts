@@ -1,4 +1,6 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 
 /**
  * Reads and validates environment variables. Every failure names the variable, so a bad
@@ -81,6 +83,62 @@ export function envEnum<T extends string>(
     throw new InvalidEnvironmentError(name, value, `one of ${values.join(', ')}`);
   }
   return value as T;
+}
+
+/** A comma-separated list of values from `values`, at least one; unset or empty means the default. */
+export function envEnumList<T extends string>(
+  env: Env,
+  name: string,
+  values: readonly T[],
+  defaultValue: readonly T[],
+): T[] {
+  const value = raw(env, name);
+  if (value === undefined) return [...defaultValue];
+  const items = value.split(',').map((item) => item.trim().toLowerCase());
+  if (items.some((item) => !(values as readonly string[]).includes(item))) {
+    throw new InvalidEnvironmentError(
+      name,
+      value,
+      `a comma-separated list of ${values.join(', ')}`,
+    );
+  }
+  return [...new Set(items)] as T[];
+}
+
+export interface FilesOptions {
+  /** Most entries accepted. */
+  max: number;
+  /** Starts a part of an entry that is not part of the file's path (e.g. `#` in `a.ttc#Face`). */
+  suffix?: string;
+}
+
+/**
+ * A comma-separated list of files, each checked to be a readable regular file now, so a
+ * typo stops the service at boot rather than at the first request that needs the file.
+ * Relative paths are taken from the working directory; unset or empty means none.
+ */
+export function envFiles(env: Env, name: string, options: FilesOptions): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length > options.max) {
+    throw new InvalidEnvironmentError(name, value, `at most ${options.max} comma-separated files`);
+  }
+  return entries.map((entry) => {
+    const cut = options.suffix === undefined ? -1 : entry.indexOf(options.suffix);
+    const path = resolve(cut === -1 ? entry : entry.slice(0, cut));
+    try {
+      accessSync(path, constants.R_OK);
+      if (!statSync(path).isFile()) throw new Error('not a regular file');
+    } catch (error) {
+      const reason = (error as Error).message;
+      throw new InvalidEnvironmentError(name, value, `readable files; ${path}: ${reason}`);
+    }
+    return cut === -1 ? path : path + entry.slice(cut);
+  });
 }
 
 /** `value` as an integer inside `range`; the error's "expected" starts with `otherwise`. */

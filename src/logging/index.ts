@@ -1,6 +1,7 @@
 export { LoggingModule } from './logging.module';
 export { AppLogger } from './app-logger';
-export { REQUEST_ID_HEADER } from './request-id';
+export { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+export { requestLoggerFactory } from './request-logger';
 export {
   createProcessLogger,
   labelProcess,

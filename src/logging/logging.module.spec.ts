@@ -1,8 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { Controller, Get, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { createHttpAdapter } from '../common/http/http-adapter';
 import { AppLogger } from './app-logger';
 import { LoggingModule } from './logging.module';
 import { createProcessLogger, setProcessLogger } from './process-logger';
@@ -35,7 +36,7 @@ class ProbeModule {}
 type Line = Record<string, unknown> & { msg: string; level: string };
 
 describe('LoggingModule', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let output = '';
   let from = 0;
   const parse = (text: string): Line[] =>
@@ -57,9 +58,12 @@ describe('LoggingModule', () => {
       }),
     );
     const moduleRef = await Test.createTestingModule({ imports: [ProbeModule] }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+      bufferLogs: true,
+    });
     app.useLogger(app.get(AppLogger));
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   });
   afterAll(() => app.close());
   beforeEach(() => (from = output.length));

@@ -36,10 +36,16 @@ export function createProcessLogger(options: ProcessLoggerOptions): Logger {
       base: { pid: process.pid, worker: options.worker },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Access lines build their `req` and `res` fields themselves (method, path, remote
+      // address; status): these win over the serializers Fastify would add, which would
+      // read a whole request and reply.
+      serializers: { req: keep, res: keep },
     },
     options.destination ?? (config.format === 'pretty' ? prettyStream() : pino.destination(1)),
   );
 }
+
+const keep = (value: unknown) => value;
 
 let current: Logger | undefined;
 

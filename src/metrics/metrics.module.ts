@@ -1,5 +1,7 @@
-import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { Global, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { installHttpMetrics } from './http-metrics.hooks';
 import { MetricsService } from './metrics.service';
 
 @Global()
@@ -7,8 +9,18 @@ import { MetricsService } from './metrics.service';
   providers: [MetricsService],
   exports: [MetricsService],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+export class MetricsModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Before the server is ready: Fastify gives hooks added until then to every route. */
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter as
+      { getType(): string; getInstance(): unknown } | undefined;
+    if (adapter?.getType() === 'fastify') {
+      installHttpMetrics(adapter.getInstance() as FastifyInstance, this.metrics.httpDuration);
+    }
   }
 }

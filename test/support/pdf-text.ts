@@ -2,7 +2,10 @@
  * Reads back the text of a PDF, one string per page, so specs check what a viewer would
  * show instead of trusting the code that wrote it. Small on purpose: it reads the files
  * pdfkit writes (classic xref, FlateDecode or plain content streams, simple fonts with
- * WinAnsi text in `Tj`/`TJ`), not every PDF. Anything it cannot read makes it throw.
+ * WinAnsi text, and embedded Type0 fonts through their ToUnicode CMap, in `Tj`/`TJ`), not
+ * every PDF. Text comes in drawing order, so right-to-left runs read reversed (poppler's
+ * pdftotext, test/support/poppler.ts, puts them back in logical order). Anything it cannot
+ * read makes it throw.
  */
 import { inflateSync } from 'node:zlib';
 
@@ -31,11 +34,12 @@ export function extractPdf(pdf: Uint8Array): ExtractedPdf {
   if (ordered.length !== pageIds.length) {
     throw new Error(`Page tree lists ${ordered.length} pages, file has ${pageIds.length}`);
   }
-  const pages = ordered.map((id) =>
-    contentIds(get(objects, id).dict)
-      .map((contentId) => textOf(decode(get(objects, contentId))))
-      .join('\n'),
-  );
+  const pages = ordered.map((id) => {
+    const fonts = pageFonts(objects, get(objects, id).dict);
+    return contentIds(get(objects, id).dict)
+      .map((contentId) => textOf(decode(get(objects, contentId)), fonts))
+      .join('\n');
+  });
   return { pageCount: pageIds.length, pages };
 }
 
@@ -103,23 +107,95 @@ function decode({ dict, stream }: PdfObject): string {
   return (filter ? inflateSync(stream) : stream).toString('latin1');
 }
 
-/** The strings of each `Tj` and `TJ` operator (kerning numbers dropped), one per line. */
-function textOf(content: string): string {
-  const string = /<[0-9A-Fa-f\s]*>|\((?:\\[\s\S]|[^\\)])*\)/g;
-  const operators = /(\[(?:[^\]\\]|\\[\s\S])*\])\s*TJ|(<[^>]*>|\((?:\\[\s\S]|[^\\)])*\))\s*Tj/g;
-  return [...content.matchAll(operators)]
-    .map(([, array, single]) =>
-      [...(array ?? single).matchAll(string)].map(([s]) => decodeString(s)),
-    )
-    .map((parts) => parts.join(''))
-    .join('\n');
+/** A page's font resources by name (`F1`): the ToUnicode map of Type0 fonts, else none. */
+type PageFonts = Map<string, Map<number, string> | undefined>;
+
+function pageFonts(objects: Map<number, PdfObject>, pageDict: string): PageFonts {
+  const resources = resolveDict(
+    objects,
+    /\/Resources\s*(<<[\s\S]*>>|\d+ \d+ R)/.exec(pageDict)?.[1],
+  );
+  const fontDict = resolveDict(objects, /\/Font\s*(<<[^>]*>>|\d+ \d+ R)/.exec(resources)?.[1]);
+  const fonts: PageFonts = new Map();
+  for (const [, name, id] of fontDict.matchAll(/\/([\w.+-]+)\s+(\d+) \d+ R/g)) {
+    const font = get(objects, Number(id)).dict;
+    const toUnicode = /\/ToUnicode\s+(\d+) \d+ R/.exec(font)?.[1];
+    if (/\/Subtype\s*\/Type0/.test(font) && !toUnicode)
+      throw new Error(`Font ${name} has no ToUnicode`);
+    fonts.set(name, toUnicode ? readCMap(decode(get(objects, Number(toUnicode)))) : undefined);
+  }
+  return fonts;
 }
 
-function decodeString(token: string): string {
+function resolveDict(objects: Map<number, PdfObject>, value: string | undefined): string {
+  if (!value) return '';
+  const ref = /^(\d+) \d+ R$/.exec(value);
+  return ref ? get(objects, Number(ref[1])).dict : value;
+}
+
+/** The `bfchar` and `bfrange` entries of a ToUnicode CMap: 2-byte code → text. */
+function readCMap(cmap: string): Map<number, string> {
+  const map = new Map<number, string>();
+  const utf16 = (hex: string): string =>
+    Buffer.from(hex.replace(/\s/g, ''), 'hex').swap16().toString('utf16le');
+  for (const [, body] of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g)) {
+    for (const [, code, text] of body.matchAll(/<([0-9a-f]+)>\s*<([0-9a-f\s]+)>/gi)) {
+      map.set(parseInt(code, 16), utf16(text));
+    }
+  }
+  for (const [, body] of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
+    const ranges = /<([0-9a-f]+)>\s*<([0-9a-f]+)>\s*(\[[^\]]*\]|<[0-9a-f\s]+>)/gi;
+    for (const [, from, , target] of body.matchAll(ranges)) {
+      const start = parseInt(from, 16);
+      if (target.startsWith('[')) {
+        [...target.matchAll(/<([0-9a-f\s]*)>/gi)].forEach(([, hex], i) =>
+          map.set(start + i, utf16(hex)),
+        );
+      } else {
+        throw new Error('bfrange with a start value: pdfkit does not write these');
+      }
+    }
+  }
+  return map;
+}
+
+/**
+ * The strings of each `Tj` and `TJ` operator (kerning numbers dropped), one per line,
+ * decoded with the font the last `Tf` selected.
+ */
+function textOf(content: string, fonts: PageFonts): string {
+  const string = /<[0-9A-Fa-f\s]*>|\((?:\\[\s\S]|[^\\)])*\)/g;
+  const operators =
+    /\/([\w.+-]+)\s+[\d.]+\s+Tf|(\[(?:[^\]\\]|\\[\s\S])*\])\s*TJ|(<[^>]*>|\((?:\\[\s\S]|[^\\)])*\))\s*Tj/g;
+  let font: Map<number, string> | undefined;
+  const lines: string[] = [];
+  for (const [, fontName, array, single] of content.matchAll(operators)) {
+    if (fontName !== undefined) {
+      if (!fonts.has(fontName)) throw new Error(`Unknown font ${fontName}`);
+      font = fonts.get(fontName);
+      continue;
+    }
+    const parts = [...(array ?? single).matchAll(string)].map(([s]) => decodeString(s, font));
+    lines.push(parts.join(''));
+  }
+  return lines.join('\n');
+}
+
+function decodeString(token: string, cmap?: Map<number, string>): string {
   if (token.startsWith('<')) {
     const hex = token.slice(1, -1).replace(/\s/g, '');
-    return winAnsi(Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex'));
+    const bytes = Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+    if (!cmap) return winAnsi(bytes);
+    let text = '';
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      const mapped = cmap.get(bytes.readUInt16BE(i));
+      if (mapped === undefined)
+        throw new Error(`Glyph ${bytes.readUInt16BE(i)} is not in ToUnicode`);
+      text += mapped;
+    }
+    return text;
   }
+  if (cmap) throw new Error('A literal string in a Type0 font: pdfkit writes hex');
   const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '\n': '' };
   const raw = token
     .slice(1, -1)

@@ -19,19 +19,30 @@ export async function freePort(): Promise<number> {
 
 /** The real service, `node dist/main.js`, as a child process with its output captured. */
 export class ServiceProcess {
+  /** Every service started by the current test file: json-output.setup.ts reads their output. */
+  static readonly started: ServiceProcess[] = [];
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** False for a service asked for pretty logs: its lines are text on purpose. */
+  readonly jsonOnly: boolean;
+  /** The output of each stream on its own: lines of one are never cut by the other's. */
+  private readonly byStream = { stdout: '', stderr: '' };
 
   constructor(env: Record<string, string>, main = MAIN) {
+    ServiceProcess.started.push(this);
+    this.jsonOnly = env.LOG_FORMAT !== 'pretty';
     this.child = spawn(process.execPath, [main], {
       // The probe port is off unless a test asks for one: suites run in parallel.
       env: { ...process.env, NO_COLOR: '1', HEALTH_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const collect = (chunk: Buffer) => (this.output += chunk.toString());
-    this.child.stdout!.on('data', collect);
-    this.child.stderr!.on('data', collect);
+    for (const name of ['stdout', 'stderr'] as const) {
+      this.child[name]!.on('data', (chunk: Buffer) => {
+        this.output += chunk.toString();
+        this.byStream[name] += chunk.toString();
+      });
+    }
     this.exited = once(this.child, 'exit').then(([code, signal]) => ({
       code: code as number | null,
       signal: signal as NodeJS.Signals | null,
@@ -75,5 +86,24 @@ export class ServiceProcess {
       this.child.kill('SIGKILL');
       await this.exited;
     }
+  }
+
+  /** Complete lines of the output that are not JSON objects (a Node warning, a stack). */
+  nonJsonLines(): string[] {
+    return Object.values(this.byStream).flatMap((text) =>
+      text
+        .slice(0, text.lastIndexOf('\n') + 1)
+        .split('\n')
+        .filter(notJson),
+    );
+  }
+}
+
+function notJson(line: string): boolean {
+  if (line.trim() === '') return false;
+  try {
+    return typeof JSON.parse(line) !== 'object';
+  } catch {
+    return true;
   }
 }

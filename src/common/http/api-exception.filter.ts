@@ -1,6 +1,7 @@
-import { type ArgumentsHost, Catch, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { type ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ConcurrencyError } from '../../concurrency/concurrency.errors';
 import {
   CommandFailedError,
@@ -8,6 +9,7 @@ import {
   CommandQueueFullError,
   CommandTimedOutError,
   RunnerClosedError,
+  SpawnHelperLostError,
 } from '../../concurrency/child-process';
 import {
   PoolClosedError,
@@ -15,6 +17,7 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
 } from '../../concurrency/worker-pool';
+import { capMessage } from './messages';
 
 const REASON: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.BAD_REQUEST]: 'Bad Request',
@@ -33,7 +36,8 @@ function statusOf(error: ConcurrencyError): HttpStatus {
     error instanceof TaskQueueFullError ||
     error instanceof PoolClosedError ||
     error instanceof CommandQueueFullError ||
-    error instanceof RunnerClosedError
+    error instanceof RunnerClosedError ||
+    error instanceof SpawnHelperLostError
   ) {
     return HttpStatus.SERVICE_UNAVAILABLE;
   }
@@ -53,34 +57,6 @@ function detailsOf(error: ConcurrencyError): Record<string, unknown> {
   return {};
 }
 
-/** The errors express's body parsers raise (http-errors with a `type`). */
-interface BodyParserError {
-  type: string;
-  status: number;
-  message: string;
-  limit?: number;
-}
-
-function isBodyParserError(error: unknown): error is BodyParserError {
-  const e = error as Partial<BodyParserError> | null;
-  return typeof e?.type === 'string' && typeof e.status === 'number' && e.status < 500;
-}
-
-function bodyParserMessage(error: BodyParserError): string {
-  switch (error.type) {
-    case 'entity.too.large':
-      return `The JSON body is larger than the limit of ${error.limit} bytes`;
-    case 'entity.parse.failed':
-      return `The JSON body is not valid JSON: ${error.message}`;
-    case 'charset.unsupported':
-      return 'Unsupported charset: send UTF-8 JSON';
-    case 'encoding.unsupported':
-      return 'Unsupported Content-Encoding';
-    default:
-      return 'The request body could not be read';
-  }
-}
-
 /**
  * The one place where errors become HTTP answers in Nest's shape
  * `{ statusCode, error, message }`: concurrency errors (with `Retry-After` where retrying
@@ -91,35 +67,78 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger(ApiExceptionFilter.name);
 
   override catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (error instanceof ConcurrencyError) return this.concurrency(error, response);
-    if (isBodyParserError(error))
-      return this.send(response, error.status, bodyParserMessage(error));
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (error instanceof ConcurrencyError) return this.concurrency(error, reply);
+    if (error instanceof HttpException) return this.http(error, reply);
+    const status = clientErrorStatus(error);
+    if (status !== undefined) {
+      // Fastify's own 4xx (a malformed request, a timeout): the client's fault, not logged.
+      return this.send(reply, status, (error as Error).message);
+    }
     super.catch(error, host);
   }
 
-  private concurrency(error: ConcurrencyError, response: Response): void {
+  private concurrency(error: ConcurrencyError, reply: FastifyReply): void {
     // The client cancelled and is gone: there is nobody to answer.
-    if (response.destroyed || response.writableEnded) return;
+    if (reply.raw.destroyed || reply.raw.writableEnded) return;
     if (error instanceof WorkerCrashedError) this.logger.error(error.message);
     if (error.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      reply.header('Retry-After', String(error.retryAfterSeconds));
     }
-    this.send(response, statusOf(error), error.message, detailsOf(error));
+    this.send(reply, statusOf(error), error.message, detailsOf(error));
+  }
+
+  /** As Nest answers them (its body, or `{ statusCode, message }`), the message capped. */
+  private http(error: HttpException, reply: FastifyReply): void {
+    const status = error.getStatus();
+    const body = error.getResponse();
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    if (status === 413) reply.header('Connection', 'close');
+    // Every 503 says when to try again.
+    if (status === 503 && !reply.hasHeader('retry-after') && !reply.raw.hasHeader('retry-after')) {
+      reply.header('Retry-After', '1');
+    }
+    if (typeof body !== 'object' || body === null) {
+      reply.code(status).send({ statusCode: status, message: capped(body) });
+    } else if ('message' in body) {
+      reply.code(status).send({ ...body, message: capped(body.message) });
+    } else {
+      reply.code(status).send(body);
+    }
   }
 
   private send(
-    response: Response,
-    status: HttpStatus,
-    message: string,
+    reply: FastifyReply,
+    status: number,
+    message: unknown,
     details: Record<string, unknown> = {},
   ): void {
-    if (response.headersSent) {
-      response.destroy();
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
       return;
     }
-    response
-      .status(status)
-      .json({ statusCode: status, error: REASON[status] ?? 'Error', message, ...details });
+    // A body refused as too large was left unread: the connection goes after the answer.
+    if (status === 413) reply.header('Connection', 'close');
+    reply.code(status).send({
+      statusCode: status,
+      error: REASON[status as HttpStatus] ?? STATUS_CODES[status] ?? 'Error',
+      ...details,
+      message: capped(message),
+    });
   }
+}
+
+function capped(message: unknown): unknown {
+  if (typeof message === 'string') return capMessage(message);
+  if (Array.isArray(message)) return message.slice(0, 20).map((m) => capped(m));
+  return message;
+}
+
+/** The status of an error Fastify or Node raised for a bad request (4xx), else undefined. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }

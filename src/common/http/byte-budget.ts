@@ -1,5 +1,5 @@
 import { ServiceUnavailableException } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /**
  * Bounds the bytes held in memory for requests at once (uploads being read, queued and
@@ -19,7 +19,7 @@ export class ByteBudget {
   }
 
   /** Holds `bytes` until `response` closes, or refuses with 503 + Retry-After. */
-  reserve(bytes: number, response: Response): void {
+  reserve(bytes: number, response: ServerResponse): void {
     if (this.held + bytes > this.capacity) {
       response.setHeader('Retry-After', String(this.retryAfterSeconds));
       throw new ServiceUnavailableException(

@@ -1,130 +1,180 @@
 import {
   BadRequestException,
+  HttpException,
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import busboy from 'busboy';
-import type { Request } from 'express';
+import type { Multipart } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-
-export interface UploadOptions {
-  /** Largest accepted file, in bytes. */
-  limit: number;
-  /** The multipart/form-data field that carries the file. */
-  field: string;
-  /** Which raw (non-multipart) content types are accepted. */
-  accept: (contentType: string) => boolean;
-  /** What to call the accepted types in a 415 message, e.g. "image/*". */
-  acceptName: string;
-}
-
-/**
- * Answers 413 without reading the rest of the body: the connection is closed once the
- * answer is out, so a client cannot keep a worker reading what will be thrown away.
- */
-function tooLarge(request: Request, limit: number): PayloadTooLargeException {
-  const response = request.res;
-  if (response && !response.headersSent) {
-    response.setHeader('Connection', 'close');
-    response.once('finish', () => request.destroy());
-  }
-  return new PayloadTooLargeException(`The upload is larger than the limit of ${limit} bytes`);
-}
+import { bodyTooLarge, declaredOver, drainUnread } from './body-limits';
 
 function interrupted(): BadRequestException {
   return new BadRequestException('The upload was interrupted before it was complete');
 }
 
-/** Reads a stream whole; fails as soon as it passes `limit` bytes or the client goes away. */
-function collect(request: Request, stream: Readable, limit: number): Promise<Buffer> {
+/**
+ * Reads a stream whole, charging `limit` as the bytes arrive: fails with 413 as soon as it
+ * passes it (the rest is left unread; the 413 closes the connection), or with 400 when the
+ * client goes away first. With the `expected` size (a declared Content-Length within the
+ * limit), the bytes are copied into one buffer of that size as they come: no list of chunks
+ * and no second full-size buffer to concatenate them into (BENCHMARKS.md, section 3b).
+ */
+export function readRawBody(
+  stream: Readable,
+  limit: number,
+  what?: string,
+  expected?: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const target =
+      expected !== undefined && expected > 0 && expected <= limit
+        ? Buffer.allocUnsafe(expected)
+        : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit) {
+        size += chunk.length;
         finish();
         stream.pause();
-        reject(tooLarge(request, limit));
+        reject(bodyTooLarge(limit, what));
+        return;
+      }
+      if (target && chunks.length === 0 && size + chunk.length <= target.length) {
+        chunk.copy(target, size);
       } else {
+        // More than declared (the parser will fail the request) or no size declared.
+        if (target && chunks.length === 0 && size > 0) chunks.push(target.subarray(0, size));
         chunks.push(chunk);
       }
+      size += chunk.length;
     };
     const onEnd = () => {
       finish();
-      resolve(Buffer.concat(chunks, size));
+      if (chunks.length === 0) resolve(target ? target.subarray(0, size) : Buffer.alloc(0));
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     const onClose = () => {
       finish();
       reject(interrupted());
     };
     const finish = () => {
-      stream.off('data', onData).off('end', onEnd).off('error', onClose);
-      request.off('close', onClose);
+      stream.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
     };
-    stream.on('data', onData).once('end', onEnd).once('error', onClose);
-    request.once('close', onClose);
+    if (stream.readableEnded) {
+      resolve(Buffer.alloc(0));
+      return;
+    }
+    stream.on('data', onData).once('end', onEnd).once('error', onClose).once('close', onClose);
   });
 }
 
-/** The `field` file of a multipart/form-data body; other parts are skipped unread. */
-function readMultipartFile(request: Request, options: UploadOptions): Promise<Buffer> {
-  const { field, limit } = options;
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: request.headers, limits: { fileSize: limit + 1, parts: 20 } });
-    } catch {
-      reject(new UnsupportedMediaTypeException('Malformed multipart/form-data request'));
-      return;
-    }
-    let file: Promise<Buffer> | undefined;
-    parser.on('file', (name, stream) => {
-      if (name !== field || file) {
-        stream.resume();
-        return;
-      }
-      file = collect(request, stream, limit);
-      // Over the limit or interrupted: answer now, not when the parser gets to the end.
-      file.catch((error: Error) => {
-        request.unpipe(parser);
-        reject(error);
-      });
-    });
-    parser.once('error', () => {
-      request.unpipe(parser);
-      reject(new BadRequestException('Malformed multipart/form-data body'));
-    });
-    parser.once('close', () => {
-      if (file) resolve(file);
-      else reject(new BadRequestException(`The multipart body has no "${field}" file field`));
-    });
-    request.once('close', () => {
-      if (!request.complete) reject(interrupted());
-    });
-    request.pipe(parser);
-  });
+export interface UploadOptions {
+  /** Largest accepted file, in bytes. */
+  limit: number;
+  /** The multipart/form-data field that carries the file. */
+  field: string;
+  /** Parts a multipart body may have, `field` included (@fastify/multipart's `parts` limit). */
+  maxParts?: number;
+}
+
+/** What the multipart envelope (boundaries, part headers, small fields) may add to a file. */
+export const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
+
+/** @fastify/multipart's errors, as the API's: what went wrong, with the limit that did it. */
+function multipartError(error: unknown, options: Required<UploadOptions>): Error {
+  const code = (error as { code?: string } | null)?.code;
+  switch (code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return bodyTooLarge(options.limit, 'The upload');
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new PayloadTooLargeException(
+        `The multipart body has more than ${options.maxParts} parts before its "${options.field}" file`,
+      );
+    case 'FST_MP_PREMATURE_CLOSE':
+      return interrupted();
+    default:
+      if (error instanceof HttpException) return error;
+      return new BadRequestException('Malformed multipart/form-data body');
+  }
 }
 
 /**
- * Reads an uploaded file: a raw body of a type `accept` allows, or the `field` part of a
- * multipart/form-data body. Refuses a declared or actual size over `limit` with 413 as
- * soon as it is known, and any other content type with 415.
+ * The `field` file of a multipart/form-data body, through @fastify/multipart within its
+ * limits (file size, parts, fields); the whole body may not pass the file's limit plus
+ * {@link MULTIPART_ENVELOPE_BYTES}, counted as it arrives (a chunked body declares nothing).
  */
-export async function readUpload(request: Request, options: UploadOptions): Promise<Buffer> {
-  const { limit, accept, acceptName } = options;
-  const declared = Number(request.headers['content-length']);
-  const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (contentType === 'multipart/form-data') {
-    // The multipart envelope adds a little to the file's own size.
-    if (declared > limit + 64 * 1024) throw tooLarge(request, limit);
+async function readMultipartFile(request: FastifyRequest, upload: UploadOptions): Promise<Buffer> {
+  const options = { maxParts: 20, ...upload };
+  const { field, limit, maxParts } = options;
+  const raw = request.raw;
+  const budget = limit + MULTIPART_ENVELOPE_BYTES;
+  let received = 0;
+  let overflow: (error: Error) => void = () => undefined;
+  const overflowed = new Promise<never>((_, reject) => (overflow = reject));
+  const count = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > budget) {
+      raw.off('data', count);
+      raw.unpipe();
+      raw.pause();
+      overflow(bodyTooLarge(limit, 'The upload'));
+    }
+  };
+  raw.on('data', count);
+  const read = async (): Promise<Buffer> => {
+    let parts: AsyncIterableIterator<Multipart>;
+    try {
+      parts = request.parts({
+        limits: {
+          fileSize: limit,
+          parts: maxParts,
+          fields: maxParts,
+          fieldSize: MULTIPART_ENVELOPE_BYTES,
+          headerPairs: 100,
+        },
+      });
+    } catch {
+      throw new UnsupportedMediaTypeException('Malformed multipart/form-data request');
+    }
+    for await (const part of parts) {
+      if (part.type !== 'file') continue;
+      if (part.fieldname !== field) {
+        part.file.resume(); // another file: skipped unread
+        continue;
+      }
+      return await part.toBuffer();
+    }
+    throw new BadRequestException(`The multipart body has no "${field}" file field`);
+  };
+  try {
+    return await Promise.race([read(), overflowed]);
+  } catch (error) {
+    throw multipartError(error, options);
+  } finally {
+    raw.off('data', count);
+    overflowed.catch(() => undefined);
+    // Later parts are not parsed: what is left is drained within the envelope, or the
+    // connection closed.
+    drainUnread(raw, MULTIPART_ENVELOPE_BYTES);
+  }
+}
+
+/**
+ * Reads an uploaded file: the raw body (the route's `@RouteBody` parser has checked its type
+ * and declared size), or the `field` part of a multipart/form-data body. Refuses a declared
+ * or actual size over `limit` with 413 as soon as it is known.
+ */
+export async function readUpload(request: FastifyRequest, options: UploadOptions): Promise<Buffer> {
+  const { limit } = options;
+  if (request.isMultipart()) {
+    if (declaredOver(request.raw, limit + MULTIPART_ENVELOPE_BYTES)) {
+      throw bodyTooLarge(limit, 'The upload');
+    }
     return readMultipartFile(request, options);
   }
-  if (!accept(contentType)) {
-    throw new UnsupportedMediaTypeException(
-      `Content-Type must be ${acceptName} or multipart/form-data, not "${contentType || 'none'}"`,
-    );
-  }
-  if (declared > limit) throw tooLarge(request, limit);
-  return collect(request, request, limit);
+  return readRawBody(request.raw, limit, 'The upload', Number(request.headers['content-length']));
 }

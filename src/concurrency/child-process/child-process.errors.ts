@@ -87,6 +87,19 @@ export class CommandAbortedError extends ChildProcessError {
   }
 }
 
+/**
+ * The runner's own fault, not the command's: the spawn helper that started or watched it
+ * died or stopped answering, and its group was killed. Retrying is safe.
+ */
+export class SpawnHelperLostError extends ChildProcessError {
+  declare readonly executable: string;
+  override readonly retryAfterSeconds = 1;
+
+  constructor(details: CommandDetails, options?: ErrorOptions) {
+    super(ChildProcessMessages.helperLost(details.executable), details, options);
+  }
+}
+
 /** spawn() failed: `cause` is Node's error (ENOENT for a missing `cwd`, EACCES, EAGAIN…). */
 export class CommandSpawnError extends ChildProcessError {
   declare readonly executable: string;

@@ -24,6 +24,7 @@ export class ChildProcessHealthIndicator {
       maxQueue: stats.maxQueue,
       timedOut: stats.timedOut,
       killed: stats.killed,
+      spawnHelper: stats.spawner,
       processes: stats.running,
     };
     if (!stats.accepting) return indicator.down({ ...summary, reason: 'shutting down' });

@@ -17,6 +17,8 @@ export const ChildProcessMessages = {
   outputTooLarge: (executable: string, maxOutputBytes: number) =>
     `Command ${executable} wrote more than ${maxOutputBytes} bytes to stdout`,
   aborted: (executable: string) => `Command ${executable} was cancelled`,
+  helperLost: (executable: string) =>
+    `Command ${executable} was lost: the spawn helper stopped answering or died; try again`,
   spawnFailed: (executable: string, code: string) =>
     `Command ${executable} could not be started (${code})`,
   notFound: (executable: string, reason: string) => `Executable ${executable} ${reason}`,

@@ -495,6 +495,12 @@ describe('ChildProcessRunner', () => {
           maxQueue: 1,
           timedOut: 0,
           killed: 0,
+          // The spawn helper that started `cat` is alive and answering.
+          spawnHelper: {
+            helperPid: expect.any(Number) as number,
+            helperRestarts: 0,
+            helperSilentMs: expect.any(Number) as number,
+          },
           processes: [{ pid: held.pid, executable: 'cat', ageMs: expect.any(Number) as number }],
         },
       });

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { drainUntil } from '../drain';
 import { FifoLane } from '../fifo-lane';
-import { HelperProcessSpawner } from '../spawn/helper-process.spawner';
+import { HelperProcessSpawner, SpawnHostExitedError } from '../spawn/helper-process.spawner';
 import { InProcessSpawner } from '../spawn/in-process.spawner';
 import type { Spawner } from '../spawn/spawner';
 import { LatencyHistogram, observeTimings, type TimingKind } from '../latency-histogram';
@@ -21,6 +21,7 @@ import {
   CommandSpawnError,
   CommandTimedOutError,
   RunnerClosedError,
+  SpawnHelperLostError,
 } from './child-process.errors';
 import { CHILD_PROCESS_OPTIONS } from './child-process.module-definition';
 import {
@@ -98,7 +99,15 @@ export class ChildProcessRunner
     // A helper process starts on its first spawn.
     this.spawner =
       this.options.spawner === 'helper-process'
-        ? new HelperProcessSpawner()
+        ? new HelperProcessSpawner({
+            heartbeatMs: 1_000,
+            unresponsiveMs: 3_000,
+            onLost: ({ pid, reason, commands }) =>
+              this.logger.warn(
+                `Spawn helper (pid ${pid}) ${reason}: killed it and failed its ${commands} ` +
+                  'commands; the next command starts a new one',
+              ),
+          })
         : new InProcessSpawner();
   }
 
@@ -205,6 +214,7 @@ export class ChildProcessRunner
       maxConcurrency: this.options.maxConcurrency,
       maxQueue: this.options.maxQueue,
       ...this.counters,
+      spawner: this.spawner.stats(),
       waitTime: this.waitTime.summary(),
       runTime: this.runTime.summary(),
     };
@@ -350,6 +360,7 @@ export class ChildProcessRunner
         this.spawner,
       );
     } catch (cause) {
+      if (cause instanceof SpawnHostExitedError) throw new SpawnHelperLostError(command, { cause });
       throw new CommandSpawnError(command, cause);
     }
   }
@@ -370,6 +381,7 @@ export class ChildProcessRunner
   private exitError(exit: ChildExit, command: CommandDetails, limits: Limits): Error | undefined {
     const details = { ...command, durationMs: exit.durationMs };
     if (exit.stop) return this.stopError(exit.stop, details, limits, exit.signal);
+    if (exit.lost) return new SpawnHelperLostError(details);
     if (exit.exitCode === 0) return undefined;
     const stderrTail = utf8Tail(exit.stderr, STDERR_TAIL_BYTES);
     return new CommandFailedError(details, exit.exitCode, exit.signal, stderrTail);

@@ -1,4 +1,5 @@
 import { type LatencySummary } from '../latency-histogram';
+import type { SpawnerStats } from '../spawn/spawner';
 
 /** A spawned command that has not finished yet (its group may be being killed). */
 export interface RunningProcessStats {
@@ -34,6 +35,8 @@ export interface ChildProcessStats {
   killed: number;
   /** Runs refused at once: queue full or shutting down. */
   rejected: number;
+  /** The spawn helper: its pid, how often it was replaced, how long since it last answered. */
+  spawner: SpawnerStats;
   /** Milliseconds from submission to a slot. */
   waitTime: LatencySummary;
   /** Milliseconds from spawn until the process and its group were gone. */

@@ -38,6 +38,8 @@ export interface ChildExit {
   durationMs: number;
   /** Set when the runner stopped the command. */
   stop?: StopReason;
+  /** The spawner lost sight of it (see `ProcessExit.lost`): the exit says nothing of the command. */
+  lost?: boolean;
   /** What it took to empty the group: on a stop, or for members that outlived the leader. */
   kill: GroupKillOutcome;
 }
@@ -115,7 +117,7 @@ export class ChildRun {
   }
 
   private async supervise(closed: Promise<void>[]): Promise<ChildExit> {
-    const { code: exitCode, signal }: ProcessExit = await this.child.exited;
+    const { code: exitCode, signal, lost }: ProcessExit = await this.child.exited;
     this.leaderExited = true;
     clearTimeout(this.idleTimer);
     // A command that backgrounded a process (`sleep 1000 &`) must leave nothing behind.
@@ -134,6 +136,7 @@ export class ChildRun {
       stderr: this.stderr.toBuffer(),
       durationMs: performance.now() - this.startedAt,
       stop: this.stopReason,
+      lost,
       kill,
     };
   }

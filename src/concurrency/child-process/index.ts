@@ -24,5 +24,6 @@ export {
   ExecutableNotFoundError,
   InvalidCommandError,
   RunnerClosedError,
+  SpawnHelperLostError,
 } from './child-process.errors';
 export { ConcurrencyError } from '../concurrency.errors';

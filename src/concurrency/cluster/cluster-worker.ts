@@ -34,7 +34,9 @@ async function metricsOf(app: ServedApp): Promise<unknown> {
 export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
   const shutdown = new GracefulShutdown(app);
   const send = (message: WorkerMessage) => {
-    if (process.connected) process.send?.(message);
+    // A send that races the primary's death fails with EPIPE; without a callback that is an
+    // unhandled 'error' and a stack on stderr. The 'disconnect' that follows ends this worker.
+    if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
   };
   // Heartbeats go on while draining: a drain is not a hang, and the watchdog must not cut it.
   const exitAfter = (timeoutMs: number) => {

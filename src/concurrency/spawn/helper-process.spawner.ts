@@ -2,9 +2,11 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { HostMessage, SpawnMessage } from './spawn-host.protocol';
-import type { ProcessExit, SpawnedProcess, Spawner, SpawnRequest } from './spawner';
+import type { ProcessExit, SpawnedProcess, Spawner, SpawnerStats, SpawnRequest } from './spawner';
 
 interface Pending {
+  /** The helper this process was asked of: only its death concerns this entry. */
+  host: ChildProcess;
   resolve: (process: SpawnedProcess) => void;
   reject: (error: Error) => void;
   pid?: number;
@@ -33,6 +35,17 @@ export class SpawnHostExitedError extends Error {
   override readonly name = 'SpawnHostExitedError';
 }
 
+/** How often the service pings its helper, and how long a silence it tolerates. */
+export interface SpawnHostWatchdog {
+  heartbeatMs: number;
+  /** Past this silence the helper is killed (a SIGSTOPped or wedged helper answers nothing). */
+  unresponsiveMs: number;
+  /** Told when a helper is lost (died, or killed for its silence): e.g. to log it. */
+  onLost?: (event: { pid?: number; reason: string; commands: number }) => void;
+}
+
+const DEFAULT_WATCHDOG: SpawnHostWatchdog = { heartbeatMs: 1_000, unresponsiveMs: 3_000 };
+
 /**
  * Spawns through the spawn host (spawn-host.ts), a helper process forked on first use and
  * again if it dies. BENCHMARKS.md section 4: during a burst of spawns from a process of
@@ -43,6 +56,11 @@ export class HelperProcessSpawner implements Spawner {
   private host?: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private restarts = 0;
+  private lastAnswerAt = 0;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(private readonly watchdog: SpawnHostWatchdog = DEFAULT_WATCHDOG) {}
 
   spawn(request: SpawnRequest): Promise<SpawnedProcess> {
     const host = this.host ?? this.start();
@@ -50,7 +68,7 @@ export class HelperProcessSpawner implements Spawner {
     return new Promise((resolve, reject) => {
       let exit!: (exit: ProcessExit) => void;
       const exited = new Promise<ProcessExit>((r) => (exit = r));
-      this.pending.set(id, { resolve, reject, pipes: {}, exit, exited });
+      this.pending.set(id, { host, resolve, reject, pipes: {}, exit, exited });
       this.refWhileBusy();
       const message: SpawnMessage = { type: 'spawn', id, ...request, args: [...request.args] };
       host.send(message, (error) => {
@@ -59,9 +77,18 @@ export class HelperProcessSpawner implements Spawner {
     });
   }
 
+  stats(): SpawnerStats {
+    return {
+      helperPid: this.host?.pid,
+      helperRestarts: this.restarts,
+      helperSilentMs: this.host ? Date.now() - this.lastAnswerAt : undefined,
+    };
+  }
+
   async close(): Promise<void> {
     const host = this.host;
     this.host = undefined;
+    clearInterval(this.heartbeat);
     if (host && host.exitCode === null && host.signalCode === null) {
       const gone = new Promise((resolve) => host.once('exit', resolve));
       host.disconnect();
@@ -80,14 +107,55 @@ export class HelperProcessSpawner implements Spawner {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     host.on('message', (message: HostMessage, handle?: Socket) => this.onMessage(message, handle));
-    host.once('exit', () => {
-      if (this.host === host) this.host = undefined;
-      const error = new SpawnHostExitedError('The spawn host exited');
-      for (const id of [...this.pending.keys()]) this.fail(id, error);
+    host.once('exit', (code, signal) => {
+      if (this.host === host) this.lose(`exited (${signal ?? `code ${code}`})`);
     });
     this.host = host;
+    this.lastAnswerAt = Date.now();
+    this.watch();
     this.refWhileBusy();
     return host;
+  }
+
+  /**
+   * Pings the helper; one silent for `unresponsiveMs` (stopped, wedged) is killed, so that
+   * its commands are failed and answered instead of waiting for exits it will never report.
+   */
+  private watch(): void {
+    clearInterval(this.heartbeat);
+    let lastTick = Date.now();
+    this.heartbeat = setInterval(() => {
+      const host = this.host;
+      const now = Date.now();
+      // A late tick means this process was the one stalled (a long task, SIGSTOP): the
+      // helper's answers may be waiting unread. Judge it on the next tick.
+      const late = now - lastTick > 2 * this.watchdog.heartbeatMs;
+      lastTick = now;
+      if (!host) return;
+      const silentMs = now - this.lastAnswerAt;
+      if (silentMs > this.watchdog.unresponsiveMs && !late) {
+        this.lose(`did not answer for ${silentMs} ms`);
+        return;
+      }
+      if (host.connected) host.send({ type: 'ping', id: 0 }, () => undefined);
+    }, this.watchdog.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * The current helper is gone or no use: kill it (SIGKILL also ends a stopped process),
+   * fail every process asked of it, and start afresh on the next spawn.
+   */
+  private lose(reason: string): void {
+    const host = this.host;
+    if (!host) return;
+    this.host = undefined;
+    this.restarts++;
+    host.kill('SIGKILL');
+    const error = new SpawnHostExitedError(`The spawn helper ${reason}`);
+    const lost = [...this.pending].filter(([, entry]) => entry.host === host);
+    for (const [id] of lost) this.fail(id, error);
+    this.watchdog.onLost?.({ pid: host.pid, reason, commands: lost.length });
   }
 
   /** The host keeps this process alive only while some process it started is running. */
@@ -105,6 +173,8 @@ export class HelperProcessSpawner implements Spawner {
   }
 
   private onMessage(message: HostMessage, handle?: Socket): void {
+    this.lastAnswerAt = Date.now(); // any message shows the helper is alive
+    if (message.type === 'pong') return;
     const entry = this.pending.get(message.id);
     if (!entry) {
       handle?.destroy();
@@ -145,6 +215,6 @@ export class HelperProcessSpawner implements Spawner {
       }
     }
     entry.reject(error);
-    entry.exit({ code: null, signal: 'SIGKILL' });
+    entry.exit({ code: null, signal: 'SIGKILL', lost: true });
   }
 }

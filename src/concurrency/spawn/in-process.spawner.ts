@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { ProcessExit, SpawnedProcess, Spawner, SpawnRequest } from './spawner';
+import type { ProcessExit, SpawnedProcess, Spawner, SpawnerStats, SpawnRequest } from './spawner';
 
 /**
  * Spawns from this process: simplest, but spawn() forks the calling process synchronously,
@@ -45,5 +45,9 @@ export class InProcessSpawner implements Spawner {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  stats(): SpawnerStats {
+    return { helperRestarts: 0 };
   }
 }

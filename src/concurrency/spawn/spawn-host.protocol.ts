@@ -8,9 +8,16 @@ export interface SpawnMessage {
   env: Record<string, string>;
 }
 
-export type ServiceMessage = SpawnMessage;
+/** The service's heartbeat: the host answers each with a `pong` of the same id. */
+export interface PingMessage {
+  type: 'ping';
+  id: number;
+}
+
+export type ServiceMessage = SpawnMessage | PingMessage;
 
 export type HostMessage =
   | { type: 'stdin' | 'stdout' | 'stderr'; id: number; pid: number }
   | { type: 'error'; id: number; code?: string; message: string }
-  | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null };
+  | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'pong'; id: number };

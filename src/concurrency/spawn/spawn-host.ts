@@ -9,6 +9,8 @@
  *   host → service  { type: 'stdin' | 'stdout' | 'stderr', id, pid } + the pipe as handle
  *                   { type: 'error', id, code, message }   the process could not start
  *                   { type: 'exit', id, code, signal }
+ *   service → host  { type: 'ping', id }   the service's watchdog, every second
+ *   host → service  { type: 'pong', id }
  */
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -26,6 +28,7 @@ function send(message: HostMessage, handle?: Socket): void {
 const running = new Set<number>();
 
 process.on('message', (message: ServiceMessage) => {
+  if (message.type === 'ping') return send({ type: 'pong', id: message.id });
   if (message.type !== 'spawn') return;
   const { id, file, args, cwd, env } = message;
   const child = spawn(file, args, {

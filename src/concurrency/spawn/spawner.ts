@@ -11,6 +11,21 @@ export interface SpawnRequest {
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /**
+   * The spawner lost sight of the process (its spawn helper died or stopped answering) and
+   * killed its group: `code` and `signal` say nothing about the command itself.
+   */
+  lost?: boolean;
+}
+
+/** The spawner's own state, for health checks. */
+export interface SpawnerStats {
+  /** The spawn helper's pid, while one runs. */
+  helperPid?: number;
+  /** Helpers that died or were killed for not answering, since the start. */
+  helperRestarts: number;
+  /** Milliseconds since the helper last answered its heartbeat. */
+  helperSilentMs?: number;
 }
 
 /** A started process, leader of its own process group (pgid = pid). */
@@ -32,4 +47,5 @@ export interface Spawner {
   /** Rejects with the system error (ENOENT, EACCES, …) when the process cannot start. */
   spawn(request: SpawnRequest): Promise<SpawnedProcess>;
   close(): Promise<void>;
+  stats(): SpawnerStats;
 }

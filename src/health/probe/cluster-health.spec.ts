@@ -48,6 +48,17 @@ describe('ClusterHealth', () => {
     expect(body.error['worker-2'].reason).toBe('unresponsive: no heartbeat for 2500 ms');
   });
 
+  it('shows both workers of a slot during a replacement: the leaving one keyed by its pid', () => {
+    const leaving = worker(1, { pid: 201, startedAt: 0, state: 'stopping' });
+    const arriving = worker(1, { pid: 301, startedAt: 5_000 });
+    const health = new ClusterHealth(fakeView([leaving, arriving, worker(2)]), options, now);
+    for (const { body } of [health.ready(), health.full()]) {
+      expect(body.details['worker-1']).toMatchObject({ pid: 301 });
+      expect(body.details['worker-1@201']).toMatchObject({ pid: 201, status: 'down' });
+      expect(body.details['worker-2']).toMatchObject({ pid: 102 });
+    }
+  });
+
   it('is not ready below the minimum, or when a worker reports itself not ready', () => {
     const saturated = worker(2, {
       snapshot: {

@@ -59,7 +59,8 @@ export class ClusterHealth {
       plannedWorkers: this.view.plannedWorkers,
       ...(stopping ? { reason: 'shutting down' } : {}),
     };
-    return answer([{ cluster }, ...workers.map((w) => ({ [`worker-${w.id}`]: w }))], ready);
+    const keys = workerKeys(this.view.workers());
+    return answer([{ cluster }, ...workers.map((w, i) => ({ [keys[i]]: w }))], ready);
   }
 
   /** Up once the first full set of workers was ready. */
@@ -88,8 +89,10 @@ export class ClusterHealth {
       primaryPid: process.pid,
       recentExits: this.view.exits().map((exit) => ({ ...exit, ageMs: now - exit.at })),
     };
-    const workers = this.view.workers().map((worker) => ({
-      [`worker-${worker.id}`]: { ...this.assess(worker), ...this.describe(worker) },
+    const views = this.view.workers();
+    const keys = workerKeys(views);
+    const workers = views.map((worker, i) => ({
+      [keys[i]]: { ...this.assess(worker), ...this.describe(worker) },
     }));
     return answer([{ cluster }, ...workers], readiness.statusCode === 200);
   }
@@ -141,9 +144,25 @@ export class ClusterHealth {
         queued: runner.queued,
         timedOut: runner.timedOut,
         killed: runner.killed,
+        spawnHelper: runner.spawner,
       },
     };
   }
+}
+
+/**
+ * `worker-<slot>` for each worker; during a replacement (rolling restart, RSS recycling) a
+ * slot has two, and the one leaving is `worker-<slot>@<pid>` so that neither hides the other.
+ */
+function workerKeys(workers: readonly WorkerView[]): string[] {
+  const newest = new Map<number, WorkerView>();
+  for (const worker of workers) {
+    const seen = newest.get(worker.id);
+    if (!seen || worker.startedAt > seen.startedAt) newest.set(worker.id, worker);
+  }
+  return workers.map((worker) =>
+    newest.get(worker.id) === worker ? `worker-${worker.id}` : `worker-${worker.id}@${worker.pid}`,
+  );
 }
 
 function answer(results: Record<string, IndicatorDetail>[], ok?: boolean): ProbeAnswer {

@@ -1,15 +1,6 @@
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import {
-  Controller,
-  Inject,
-  Param,
-  PayloadTooLargeException,
-  Post,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Controller, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -19,7 +10,9 @@ import {
   ApiUnprocessableEntityResponse,
   type OpenAPIObject,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bodyTooLarge, drainUnread } from '../../common/http/body-limits';
+import { RouteBody } from '../../common/http/route-body';
 import { childProcessConfig, type ChildProcessConfig } from '../../config';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import {
@@ -55,6 +48,8 @@ export class CommandsController implements DescribesOpenApi {
 
   /** `POST /commands/:name?param=…`: the body is the command's stdin, its stdout the response. */
   @Post(':name')
+  // Any content type, left unread by the parser: streamed to the command as it arrives.
+  @RouteBody({ kind: 'stream', limit: 'childProcess.maxInputBytes' })
   @ApiOperation({
     operationId: 'runCommand',
     summary: 'Run an allowlisted command',
@@ -102,26 +97,26 @@ export class CommandsController implements DescribesOpenApi {
   async run(
     @Param('name') name: string,
     @Query() query: Record<string, unknown>,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
     @RequestSignal() clientGone: AbortSignal,
   ): Promise<void> {
     const { command, args } = this.commands.prepare(name, query);
     const limit = this.config.maxInputBytes;
-    if (Number(request.headers['content-length']) > limit) throw this.tooLarge(request, limit);
+    const body = request.raw;
 
     const cancel = new AbortController();
     clientGone.addEventListener('abort', () => cancel.abort(clientGone.reason), { once: true });
-    let overflow: PayloadTooLargeException | undefined;
-    const input = request.pipe(
+    let overflow: Error | undefined;
+    const input = body.pipe(
       capped(limit, () => {
-        overflow = this.tooLarge(request, limit);
+        overflow = this.tooLarge(reply, limit);
         cancel.abort(overflow);
       }),
     );
     try {
       const running = await this.commands.start(command, args, input, cancel.signal);
-      await this.respond(response, running.stdout, running.result);
+      await this.respond(reply, running.stdout, running.result);
     } catch (error) {
       throw overflow ?? error;
     } finally {
@@ -129,8 +124,8 @@ export class CommandsController implements DescribesOpenApi {
       // body waits in the request stream (which keeps the socket paused) or on the
       // connection, in front of the client's next request: read it and drop it, so
       // keep-alive goes on cleanly.
-      request.unpipe(input);
-      discardRest(request, limit);
+      body.unpipe(input);
+      drainUnread(body, limit);
     }
   }
 
@@ -145,36 +140,36 @@ export class CommandsController implements DescribesOpenApi {
   }
 
   private async respond(
-    response: Response,
+    reply: FastifyReply,
     stdout: NodeJS.ReadableStream,
     result: Promise<unknown>,
   ): Promise<void> {
     const { held, ended } = await holdBack(stdout, COMMIT_AFTER_BYTES);
+    reply.code(200).type('application/octet-stream');
     if (ended) {
       await result; // a failure here still gets its own status
-      response.status(200).type('application/octet-stream').send(held);
+      void reply.send(held);
       return;
     }
-    response.status(200).type('application/octet-stream');
-    response.write(held);
-    // pipe(), not pipeline(): pipeline() adds seven 'close' listeners to the response, which
-    // with the drain's, the logger's and the request signal's passes Node's warning limit.
-    stdout.pipe(response);
+    // Committed: the held bytes go first, then the rest as it comes, through Fastify's
+    // stream handling (back-pressure; a source that errors destroys the response).
+    const source = stdout as Readable;
+    source.unshift(held);
+    void reply.send(source);
     try {
       // stdout ends only if the command succeeds; a failure errors it, and the response is
       // then cut short: the status is out, that is all that is left.
-      await finished(stdout);
+      await finished(source);
       await result;
     } catch (error) {
-      response.destroy(error as Error);
+      reply.raw.destroy(error as Error);
     }
   }
 
-  private tooLarge(request: Request, limit: number): PayloadTooLargeException {
+  private tooLarge(reply: FastifyReply, limit: number): Error {
     // Past the answer (a body drained after the command), the connection itself must go.
-    if (request.res?.headersSent) request.socket.destroy();
-    else request.res?.setHeader('Connection', 'close');
-    return new PayloadTooLargeException(`The input is larger than the limit of ${limit} bytes`);
+    if (reply.raw.headersSent) reply.raw.socket?.destroy();
+    return bodyTooLarge(limit, 'The input');
   }
 }
 
@@ -227,18 +222,4 @@ function capped(limit: number, onOverflow: () => void): Transform {
       callback(null, chunk);
     },
   });
-}
-
-/**
- * Reads what is left of a request body and drops it; past `limit` more bytes, closes the
- * connection instead (a client cannot make the service read forever).
- */
-function discardRest(request: Request, limit: number): void {
-  if (request.readableEnded) return;
-  let size = 0;
-  request.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) request.socket.destroy();
-  });
-  request.resume();
 }

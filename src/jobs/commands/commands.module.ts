@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, Optional } from '@nestjs/common';
+import { paramAfter, RouteDeadlines } from '../../common/http/deadlines';
 import { CommandsController } from './commands.controller';
 import { CommandsService } from './commands.service';
 
@@ -11,4 +12,14 @@ import { CommandsService } from './commands.service';
   controllers: [CommandsController],
   providers: [CommandsService],
 })
-export class CommandsModule {}
+export class CommandsModule {
+  constructor(commands: CommandsService, @Optional() deadlines?: RouteDeadlines) {
+    // Each command's own deadline (queue wait included); unknown names answer 404 at once.
+    deadlines?.register({
+      method: 'POST',
+      route: '/commands/:name',
+      matches: (path) => paramAfter('/commands', path) !== undefined,
+      ms: (path) => commands.deadlineOf(paramAfter('/commands', path)!),
+    });
+  }
+}

@@ -42,6 +42,11 @@ export class CommandsService implements OnModuleInit {
     return [...this.commands.values()];
   }
 
+  /** The deadline of a run of `name`, queue wait included (0: none); the default for unknown names. */
+  deadlineOf(name: string): number {
+    return this.commands.get(name)?.timeoutMs ?? this.config.timeoutMs;
+  }
+
   /** Checks the name and parameters (404, 400) and that the runner could take the run now (503). */
   prepare(
     name: string,

@@ -8,7 +8,6 @@ import {
   Query,
   Req,
   Res,
-  StreamableFile,
 } from '@nestjs/common';
 import {
   ApiOkResponse,
@@ -17,11 +16,12 @@ import {
   ApiTags,
   type OpenAPIObject,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { imageConfig, type ImageConfig } from '../../config';
 import { optionalEnumParam, optionalIntParam, rejectUnknownParams } from '../../common/http/query';
 import { ByteBudget } from '../../common/http/byte-budget';
 import { readUpload } from '../../common/http/read-body';
+import { RouteBody } from '../../common/http/route-body';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import {
   ApiErrors,
@@ -85,6 +85,13 @@ export class ImageController implements DescribesOpenApi {
   /** `POST /images/resize?width=&height=&fit=&format=&quality=` with a raw image or multipart `file`. */
   @Post('resize')
   @HttpCode(200)
+  // Read by the handler, after the checks that need no body (parameters, queue, memory).
+  @RouteBody({
+    kind: 'stream',
+    limit: 'image.maxInputBytes',
+    accept: ['image/*', 'application/octet-stream', 'multipart/form-data'],
+    acceptName: 'image/* or multipart/form-data',
+  })
   @ApiOperation({
     operationId: 'resizeImage',
     summary: 'Resize an image on a worker thread',
@@ -118,35 +125,31 @@ export class ImageController implements DescribesOpenApi {
   })
   @ApiErrors({
     400: 'An invalid or unknown query parameter, neither width nor height, an empty or malformed body.',
-    413: 'An upload over IMAGE_MAX_INPUT_BYTES, or an image (from its header) or output over its pixel limit.',
-    415: 'Neither image/* nor multipart/form-data, or not an image that can be decoded.',
-    503: 'The worker pool queue or the upload memory budget is full, or the service is shutting down.',
+    413: 'An upload over IMAGE_MAX_INPUT_BYTES; an image (from its header) or output over its pixel limit; a resize whose estimated memory passes IMAGE_MAX_MEMORY_BYTES, or an AVIF encode that could not end within the deadline.',
+    415: 'Neither image/* nor multipart/form-data, not an image that can be decoded, or a format not in IMAGE_INPUT_FORMATS (SVG is off by default).',
+    503: 'The worker pool queue, the upload memory budget or the resize memory budget is full, or the service is shutting down.',
     504: 'The resize passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
     500: 'The worker thread running the resize died; it is replaced.',
   })
   async resize(
     @Query() query: Record<string, unknown>,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @RequestSignal() signal: AbortSignal,
-  ): Promise<StreamableFile> {
+  ): Promise<Buffer> {
     const params = this.parseParams(query);
     // Refuse before reading: a full queue or memory budget is known before the upload is.
     this.images.assertAvailable();
     const limit = this.config.maxInputBytes;
     const declared = Number(request.headers['content-length']);
-    this.buffered.reserve(declared > 0 && declared < limit ? declared : limit, response);
-    const data = await readUpload(request, {
-      limit,
-      field: 'file',
-      accept: (type) => type.startsWith('image/') || type === 'application/octet-stream',
-      acceptName: 'image/*',
-    });
+    this.buffered.reserve(declared > 0 && declared < limit ? declared : limit, reply.raw);
+    const data = await readUpload(request, { limit, field: 'file' });
     if (data.length === 0) throw new BadRequestException('The request has no image');
     const image = await this.images.resize(data, params, signal);
-    response.setHeader('X-Image-Width', String(image.width));
-    response.setHeader('X-Image-Height', String(image.height));
-    return new StreamableFile(image.data, { type: CONTENT_TYPES[image.format] });
+    reply.header('X-Image-Width', image.width);
+    reply.header('X-Image-Height', image.height);
+    reply.type(CONTENT_TYPES[image.format]);
+    return image.data;
   }
 
   /** The size limit is configuration: the docs show this instance's. */

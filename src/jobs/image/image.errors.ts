@@ -22,3 +22,17 @@ export class ImageTooLargeError extends Error {
     );
   }
 }
+
+/** The resize alone would cost more than the service allows: memory, or time it cannot stop. */
+export class ImageTooCostlyError extends Error {
+  override readonly name = 'ImageTooCostlyError';
+}
+
+/** The resizes in progress hold the memory budget: retry shortly. */
+export class ImageMemoryBusyError extends Error {
+  override readonly name = 'ImageMemoryBusyError';
+
+  constructor() {
+    super('Too many large images are being resized at once; try again shortly');
+  }
+}

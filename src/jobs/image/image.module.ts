@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, Optional } from '@nestjs/common';
+import { isPath, RouteDeadlines } from '../../common/http/deadlines';
+import { workerPoolConfig, type WorkerPoolConfig } from '../../config';
 import { ImageController } from './image.controller';
 import { ImageService } from './image.service';
 
@@ -10,4 +12,18 @@ import { ImageService } from './image.service';
   controllers: [ImageController],
   providers: [ImageService],
 })
-export class ImageModule {}
+export class ImageModule {
+  constructor(
+    @Optional() deadlines?: RouteDeadlines,
+    @Optional() @Inject(workerPoolConfig.KEY) pool?: WorkerPoolConfig,
+  ) {
+    // The pool's task deadline, queue wait included, is this route's.
+    if (pool)
+      deadlines?.register({
+        method: 'POST',
+        route: '/images/resize',
+        matches: (path) => isPath('/images/resize', path),
+        ms: () => pool.taskTimeoutMs,
+      });
+  }
+}

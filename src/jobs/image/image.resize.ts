@@ -1,5 +1,11 @@
 import type { InlineTaskContext } from '../../concurrency/worker-pool';
-import { ImageTooLargeError, UnsupportedImageError } from './image.errors';
+import { uninterruptibleMs, workingBytes } from './image.cost';
+import {
+  ImageMemoryBusyError,
+  ImageTooCostlyError,
+  ImageTooLargeError,
+  UnsupportedImageError,
+} from './image.errors';
 import {
   type ImageFormat,
   IMAGE_FORMATS,
@@ -42,7 +48,7 @@ export function outputSize(
  * (sharp issue #2263).
  */
 export async function resizeImage(
-  { data, params, maxInputPixels, maxOutputPixels }: ResizeInput,
+  { data, params, maxInputPixels, maxOutputPixels, inputFormats, memory }: ResizeInput,
   { signal, deadline }: InlineTaskContext,
 ): Promise<ResizedImage> {
   let metadata: { width?: number; height?: number; orientation?: number; format?: string };
@@ -52,6 +58,12 @@ export async function resizeImage(
     metadata = await sharp(data, { limitInputPixels: false }).metadata();
   } catch {
     throw new UnsupportedImageError('The body is not an image that can be decoded');
+  }
+  if (!inputFormats.includes(metadata.format ?? '')) {
+    throw new UnsupportedImageError(
+      `Images of type ${String(metadata.format).slice(0, 20)} are not accepted; ` +
+        `accepted: ${inputFormats.join(', ')} (IMAGE_INPUT_FORMATS)`,
+    );
   }
   if (!metadata.width || !metadata.height) {
     throw new UnsupportedImageError('The image has no dimensions');
@@ -70,7 +82,24 @@ export async function resizeImage(
   signal.throwIfAborted();
 
   const format = outputFormat(params.format, metadata.format);
-  const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+  const outPixels = out.width * out.height;
+  const bytes = workingBytes(pixels, outPixels, format);
+  if (bytes > memory.capacity) {
+    throw new ImageTooCostlyError(
+      `Resizing to ${out.width}x${out.height} ${format} would need about ${mib(bytes)} MiB, ` +
+        `over the limit of ${mib(memory.capacity)} MiB (IMAGE_MAX_MEMORY_BYTES)`,
+    );
+  }
+  const leftMs = deadline - Date.now();
+  if (uninterruptibleMs(outPixels, format) > leftMs) {
+    throw new ImageTooCostlyError(
+      `Encoding ${out.width}x${out.height} as ${format} cannot be stopped and would not end ` +
+        `within the deadline; ask for a smaller image or another format`,
+    );
+  }
+  const release = memory.tryHold(bytes);
+  if (!release) throw new ImageMemoryBusyError();
+  const seconds = Math.max(1, Math.ceil(leftMs / 1000));
   try {
     const { data: output, info } = await sharp(data, {
       limitInputPixels: maxInputPixels,
@@ -85,5 +114,11 @@ export async function resizeImage(
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     throw new UnsupportedImageError(`The image could not be decoded: ${(error as Error).message}`);
+  } finally {
+    release();
   }
+}
+
+function mib(bytes: number): number {
+  return Math.ceil(bytes / (1024 * 1024));
 }

@@ -2,11 +2,18 @@ import {
   Inject,
   Injectable,
   PayloadTooLargeException,
+  ServiceUnavailableException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { imageConfig, type ImageConfig } from '../../config';
 import { defineInlineTask, WorkerPool } from '../../concurrency/worker-pool';
-import { ImageTooLargeError, UnsupportedImageError } from './image.errors';
+import { WorkingMemory } from './image.cost';
+import {
+  ImageMemoryBusyError,
+  ImageTooCostlyError,
+  ImageTooLargeError,
+  UnsupportedImageError,
+} from './image.errors';
 import { resizeImage } from './image.resize';
 import { type ResizedImage, type ResizeParams } from './image.types';
 
@@ -19,10 +26,15 @@ export const resizeImageTask = defineInlineTask('image.resize', resizeImage);
 
 @Injectable()
 export class ImageService {
+  /** Decode and encode memory of the resizes in progress in this process. */
+  readonly memory: WorkingMemory;
+
   constructor(
     private readonly pool: WorkerPool,
     @Inject(imageConfig.KEY) private readonly config: ImageConfig,
-  ) {}
+  ) {
+    this.memory = new WorkingMemory(config.maxMemoryBytes);
+  }
 
   /** Refuses at once (503) when the pool could not take a resize now, before any upload is read. */
   assertAvailable(): void {
@@ -30,17 +42,24 @@ export class ImageService {
   }
 
   async resize(data: Buffer, params: ResizeParams, signal: AbortSignal): Promise<ResizedImage> {
-    const { maxInputPixels, maxOutputPixels } = this.config;
+    const { maxInputPixels, maxOutputPixels, inputFormats } = this.config;
+    const memory = this.memory;
     try {
       return await this.pool.run(
         resizeImageTask,
-        { data, params, maxInputPixels, maxOutputPixels },
+        { data, params, maxInputPixels, maxOutputPixels, inputFormats, memory },
         { signal },
       );
     } catch (error) {
-      if (error instanceof ImageTooLargeError) throw new PayloadTooLargeException(error.message);
-      if (error instanceof UnsupportedImageError)
+      if (error instanceof ImageTooLargeError || error instanceof ImageTooCostlyError) {
+        throw new PayloadTooLargeException(error.message);
+      }
+      if (error instanceof UnsupportedImageError) {
         throw new UnsupportedMediaTypeException(error.message);
+      }
+      if (error instanceof ImageMemoryBusyError) {
+        throw new ServiceUnavailableException(error.message);
+      }
       throw error;
     }
   }

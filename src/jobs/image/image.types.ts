@@ -1,3 +1,5 @@
+import type { WorkingMemory } from './image.cost';
+
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
@@ -25,6 +27,10 @@ export interface ResizeInput {
   params: ResizeParams;
   maxInputPixels: number;
   maxOutputPixels: number;
+  /** sharp's names of the input formats accepted (`IMAGE_INPUT_FORMATS`). */
+  inputFormats: readonly string[];
+  /** The process's budget of decode and encode memory (an in-process task shares it). */
+  memory: WorkingMemory;
 }
 
 export interface ResizedImage {

@@ -1,10 +1,17 @@
 import { transferableSymbol, valueSymbol } from 'piscina';
 import { extractPdf } from '../../../test/support/pdf-text';
 import { renderReportTask } from './pdf.worker';
+import { MissingGlyphError } from './pdf.errors';
 import { renderReport } from './report.render';
-import { type ReportInput, ReportTooLongError } from './report.types';
+import { type RenderOptions, type ReportInput, ReportTooLongError } from './report.types';
 
 const lines = (page: string): string[] => page.split('\n');
+const NOTO_SANS_JP =
+  require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
+
+function options(maxPages: number, more: Partial<RenderOptions> = {}): RenderOptions {
+  return { maxPages, fonts: { base: 'dejavu', fallbacks: [] }, missingGlyphs: 'refuse', ...more };
+}
 
 function numberTable(rowCount: number): ReportInput['table'] {
   const rows = Array.from({ length: rowCount }, (_, i) => [i + 1, `Item ${i + 1}`, (i + 1) * 1.5]);
@@ -25,7 +32,7 @@ describe('renderReport', () => {
         sections: [{ heading: 'Summary', body: 'All systems nominal.' }],
         table: { columns: ['Metric', 'Value'], rows: [['Requests', 1200]] },
       },
-      { maxPages: 5 },
+      options(5),
     );
 
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -47,10 +54,91 @@ describe('renderReport', () => {
     ]);
   });
 
-  it('leaves out what is missing and replaces characters Helvetica cannot show', async () => {
-    const pdf = await renderReport({ title: 'Zürich – 東京 😀' }, { maxPages: 1 });
+  it('draws Latin extended, Greek and Cyrillic with the embedded DejaVu Sans', async () => {
+    const pdf = await renderReport(
+      {
+        title: 'Łódź, Größe, İstanbul, Čeština',
+        sections: [{ heading: 'Ελληνικά', body: 'Привет мир' }],
+        table: { columns: ['Město'], rows: [['Ğüşçöı']] },
+      },
+      options(1),
+    );
 
-    expect(lines(extractPdf(pdf).pages[0])).toEqual(['Zürich – ?? ?', 'Page 1 of 1']);
+    expect(lines(extractPdf(pdf).pages[0])).toEqual([
+      'Łódź, Größe, İstanbul, Čeština',
+      'Ελληνικά',
+      'Привет мир',
+      'Město',
+      'Ğüşçöı',
+      'Page 1 of 1',
+    ]);
+    const text = pdf.toString('latin1');
+    expect(text.match(/\/BaseFont \/[A-Z]{6}\+DejaVuSans(-Bold)?\b/g)).toHaveLength(4); // font + CID font
+    expect(text).toContain('/FontFile2');
+    expect(text).not.toContain('Helvetica');
+  });
+
+  it('refuses a character no font has, naming the field and the code point', async () => {
+    const report = { title: 'Zürich', sections: [{ heading: 'Tokyo', body: 'Zürich – 東京 🦀' }] };
+    const error: unknown = await renderReport(report, options(1)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(MissingGlyphError);
+    expect(error).toMatchObject({
+      field: 'sections[0].body',
+      codePoint: 'U+6771',
+      message: `sections[0].body contains U+6771 "東", which none of the service's fonts can draw`,
+    });
+  });
+
+  it('replaces such characters with U+FFFD when asked, and draws the rest', async () => {
+    const pdf = await renderReport(
+      { title: 'Zürich – 東京 🦀' },
+      options(1, { missingGlyphs: 'replace' }),
+    );
+
+    expect(lines(extractPdf(pdf).pages[0])).toEqual([
+      'Zürich – \ufffd\ufffd \ufffd',
+      'Page 1 of 1',
+    ]);
+  });
+
+  it('draws what DejaVu Sans lacks with the first fallback font that has it', async () => {
+    const fonts = { base: 'dejavu' as const, fallbacks: [NOTO_SANS_JP] };
+    const pdf = await renderReport(
+      { title: 'Report 東京', sections: [{ heading: '大阪', body: 'Kyoto 京都、2024年' }] },
+      options(1, { fonts }),
+    );
+
+    // One text operation per font run: Latin in DejaVu Sans, kanji in Noto Sans JP, and
+    // the neutral "、2024" stays with the kanji before it.
+    expect(lines(extractPdf(pdf).pages[0])).toEqual([
+      'Report ',
+      '東京',
+      '大阪',
+      'Kyoto ',
+      '京都、2024年',
+      'Page 1 of 1',
+    ]);
+    expect(pdf.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSansJP-Regular\b/);
+  });
+
+  it('draws right-to-left runs in visual order, mirrored brackets included', async () => {
+    const pdf = await renderReport({ title: 'שלום (עולם) 2024' }, options(1));
+
+    // Drawing order is visual: right to left reads reversed, the number stays left to right.
+    expect(lines(extractPdf(pdf).pages[0])).toEqual(['2024', ' (םלוע) םולש', 'Page 1 of 1']);
+  });
+
+  it('with the built-in Helvetica, embeds no font and refuses what WinAnsi lacks', async () => {
+    const fonts = { base: 'helvetica' as const, fallbacks: [] };
+    const pdf = await renderReport({ title: 'Zürich – café' }, options(1, { fonts }));
+
+    expect(lines(extractPdf(pdf).pages[0])).toEqual(['Zürich – café', 'Page 1 of 1']);
+    expect(pdf.toString('latin1')).not.toContain('/FontFile');
+    await expect(renderReport({ title: 'Łódź' }, options(1, { fonts }))).rejects.toMatchObject({
+      name: 'MissingGlyphError',
+      codePoint: 'U+0141',
+    });
   });
 
   describe('a 300-row table', () => {
@@ -58,7 +146,7 @@ describe('renderReport', () => {
     let pages: string[][];
 
     beforeAll(async () => {
-      const pdf = await renderReport({ title: 'Items', table: numberTable(300) }, { maxPages: 50 });
+      const pdf = await renderReport({ title: 'Items', table: numberTable(300) }, options(50));
       const extracted = extractPdf(pdf);
       pageCount = extracted.pageCount;
       pages = extracted.pages.map(lines);
@@ -105,7 +193,7 @@ describe('renderReport', () => {
           { heading: 'Second', body: words(200, 'ENDSECOND') },
         ],
       },
-      { maxPages: 20 },
+      options(20),
     );
 
     const { pageCount, pages } = extractPdf(pdf);
@@ -126,8 +214,8 @@ describe('renderReport', () => {
     it('rejects with ReportTooLongError once the report needs one page more', async () => {
       const input = { title: 'Items', table: numberTable(300) };
 
-      await expect(renderReport(input, { maxPages: 9 })).resolves.toBeInstanceOf(Buffer);
-      const error: unknown = await renderReport(input, { maxPages: 8 }).catch((e: unknown) => e);
+      await expect(renderReport(input, options(9))).resolves.toBeInstanceOf(Buffer);
+      const error: unknown = await renderReport(input, options(8)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ReportTooLongError);
       expect(error).toMatchObject({
         name: 'ReportTooLongError',
@@ -140,7 +228,7 @@ describe('renderReport', () => {
       const huge = { title: 'Huge', table: numberTable(200_000) };
       const started = performance.now();
 
-      await expect(renderReport(huge, { maxPages: 2 })).rejects.toThrow(ReportTooLongError);
+      await expect(renderReport(huge, options(2))).rejects.toThrow(ReportTooLongError);
       // Laying out all 200,000 rows (5,400 pages) takes about ten seconds.
       expect(performance.now() - started).toBeLessThan(2_000);
     });
@@ -160,7 +248,7 @@ describe('renderReport', () => {
           ],
         },
       },
-      { maxPages: 10 },
+      options(10),
     );
 
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -181,7 +269,7 @@ describe('renderReportTask (pdf.worker)', () => {
     ['a large PDF', 500],
   ])('moves %s in an ArrayBuffer of its own', async (_, rowCount) => {
     const report = { title: 'Items', table: numberTable(rowCount) };
-    const moved = (await renderReportTask({ report, maxPages: 50 })) as unknown as {
+    const moved = (await renderReportTask({ report, ...options(50) })) as unknown as {
       [transferableSymbol]: ArrayBuffer;
       [valueSymbol]: Uint8Array;
     };
@@ -195,7 +283,9 @@ describe('renderReportTask (pdf.worker)', () => {
 
   it('rejects with something that keeps its name across threads', async () => {
     const report = { title: 'Items', table: numberTable(300) };
-    const error: unknown = await renderReportTask({ report, maxPages: 2 }).catch((e: unknown) => e);
+    const error: unknown = await renderReportTask({ report, ...options(2) }).catch(
+      (e: unknown) => e,
+    );
 
     // What postMessage does to it on the way to the main thread.
     expect(structuredClone(error)).toMatchObject({
@@ -208,6 +298,6 @@ describe('renderReportTask (pdf.worker)', () => {
   it('passes other errors on unchanged', async () => {
     const report = { title: null } as unknown as ReportInput;
 
-    await expect(renderReportTask({ report, maxPages: 5 })).rejects.toBeInstanceOf(TypeError);
+    await expect(renderReportTask({ report, ...options(5) })).rejects.toBeInstanceOf(TypeError);
   });
 });

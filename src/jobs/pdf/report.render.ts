@@ -1,41 +1,61 @@
 import PDFDocument from 'pdfkit';
+import { fontBook } from './fonts/font-book';
+import { MissingGlyphError } from './pdf.errors';
 import type { RenderOptions, ReportInput, ReportSection, ReportTable } from './report.types';
 import { ReportTooLongError } from './report.types';
+import { findMissingGlyph, replaceMissing } from './text/glyph-check';
+import { type Line, TextLayout, type TextStyle } from './text/text-layout';
 
 type Doc = PDFKit.PDFDocument;
 
 const CREATOR = 'nest-concurrency-starter';
 const MARGIN = 50;
 const FOOTER_BAND = 30; // below the content, for "Page N of M"
-const FONT = { regular: 'Helvetica', bold: 'Helvetica-Bold' };
-const SIZE = { title: 20, subtitle: 12, heading: 14, body: 10.5, table: 9, footer: 9 };
+const STYLE = {
+  title: { bold: true, size: 20 },
+  subtitle: { bold: false, size: 12 },
+  heading: { bold: true, size: 14 },
+  body: { bold: false, size: 10.5 },
+  header: { bold: true, size: 9 },
+  cell: { bold: false, size: 9 },
+  footer: { bold: false, size: 9 },
+} satisfies Record<string, TextStyle>;
 const COLOR = { text: 'black', muted: '#555555', header: '#e0e0e0', zebra: '#f4f4f4' };
 const CELL_PADDING = 4;
-/** Over what a column of A4 can show at 9pt, even in Helvetica's narrowest glyph ('). */
+/** Over what a column of A4 can show at 9pt, even in the narrowest glyph ('). */
 const MAX_CELL_CHARS = 20_000;
-/** Absorbs float rounding so pdfkit does not see a fitting last line as overflowing. */
+/** Absorbs float rounding so a fitting last line is not taken for an overflowing one. */
 const EPSILON = 0.5;
 
-// pdfkit splits a word wider than a line by re-measuring the rest of it for every line, which
-// is quadratic in the word's length: break runs of non-space characters into short pieces.
-// 40 characters is wider than a table column of a 20-column table, so the cost stays linear.
-const LONG_WORD = /\S{40}(?=\S)/g;
-// The built-in Helvetica only has WinAnsi glyphs: pdfkit would write anything else as junk.
-const NOT_WIN_ANSI =
-  /[^\n\x20-\x7e\xa0-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]/gu;
+/** What every drawing function needs: the document, its text layout, the text cleaner. */
+interface Canvas {
+  doc: Doc;
+  layout: TextLayout;
+  clean: (text: string) => string;
+}
 
 /**
  * Renders a report to PDF bytes: title, sections, then a table whose header row repeats
- * on every page, and "Page N of M" at the foot of each page. A4, built-in Helvetica.
- * Pure and CPU-bound: run it on a worker thread, not on the event loop.
+ * on every page, and "Page N of M" at the foot of each page. A4. Text is drawn with the
+ * fonts of `options.fonts` (read once per thread), right-to-left paragraphs in visual
+ * order and aligned right. Pure and CPU-bound: run it on a worker thread, not on the
+ * event loop.
  *
  * @param input - The report; a missing subtitle, sections or table is left out.
- * @param options - `maxPages` caps the length of the document.
+ * @param options - `maxPages` caps the length of the document; `fonts` and
+ *   `missingGlyphs` say how characters are drawn.
  * @returns The whole PDF file.
+ * @throws {@link MissingGlyphError} (as a rejection, before any drawing) for the first
+ *   character no font has, unless `missingGlyphs` is `replace`.
  * @throws {@link ReportTooLongError} (as a rejection) as soon as the report needs more
  *   than `maxPages` pages; rendering stops there.
  */
 export function renderReport(input: ReportInput, options: RenderOptions): Promise<Buffer> {
+  const book = fontBook(options.fonts);
+  if (options.missingGlyphs === 'refuse') {
+    const missing = findMissingGlyph(input, book);
+    if (missing) return Promise.reject(new MissingGlyphError(missing));
+  }
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({
       size: 'A4',
@@ -43,7 +63,19 @@ export function renderReport(input: ReportInput, options: RenderOptions): Promis
       bufferPages: true, // footers need the total page count, known only at the end
       compress: true,
       info: { Title: input.title, Creator: CREATOR },
+      // No default font: pdfkit would load Helvetica's metrics for every document. Every
+      // text operation here names its font (TextLayout.draw).
+      font: '',
     });
+    book.register(doc);
+    const canvas: Canvas = {
+      doc,
+      layout: new TextLayout(doc, book),
+      clean: (text) => {
+        const plain = text.replace(/\r\n?/g, '\n').replace(/\t/g, ' ');
+        return options.missingGlyphs === 'replace' ? replaceMissing(plain, book) : plain;
+      },
+    };
     const chunks: Uint8Array[] = [];
     doc.on('data', (chunk: Uint8Array) => chunks.push(chunk));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
@@ -57,8 +89,8 @@ export function renderReport(input: ReportInput, options: RenderOptions): Promis
     try {
       countPage(); // the constructor added the first page before anyone could listen
       doc.on('pageAdded', countPage);
-      drawContent(doc, input);
-      drawFooters(doc);
+      drawContent(canvas, input);
+      drawFooters(canvas);
       doc.end();
     } catch (error) {
       doc.destroy(); // no end(): nothing more is written, and no 'end' resolves
@@ -67,27 +99,57 @@ export function renderReport(input: ReportInput, options: RenderOptions): Promis
   });
 }
 
-function drawContent(doc: Doc, input: ReportInput): void {
-  style(doc, FONT.bold, SIZE.title).text(clean(input.title));
-  if (input.subtitle) {
-    style(doc, FONT.regular, SIZE.subtitle, COLOR.muted).text(clean(input.subtitle));
-  }
-  doc.moveDown();
-  for (const section of input.sections ?? []) drawSection(doc, section);
-  if (input.table) drawTable(doc, input.table);
+function drawContent(canvas: Canvas, input: ReportInput): void {
+  flow(canvas, input.title, STYLE.title);
+  if (input.subtitle) flow(canvas, input.subtitle, STYLE.subtitle, COLOR.muted);
+  moveDown(canvas, input.subtitle ? STYLE.subtitle : STYLE.title);
+  for (const section of input.sections ?? []) drawSection(canvas, section);
+  if (input.table) drawTable(canvas, input.table);
 }
 
-function drawSection(doc: Doc, section: ReportSection): void {
-  const heading = clean(section.heading);
-  const bodyLines = 2 * style(doc, FONT.regular, SIZE.body).currentLineHeight(true);
+function drawSection(canvas: Canvas, section: ReportSection): void {
+  const { doc, layout } = canvas;
+  const heading = layout.layout(canvas.clean(section.heading), STYLE.heading, contentWidth(doc));
+  const headingHeight = heading.lines.length * layout.lineHeight(STYLE.heading);
   // Keep a heading with the start of its body rather than alone at the foot of a page.
-  ensureSpace(doc, style(doc, FONT.bold, SIZE.heading).heightOfString(heading) + bodyLines);
-  doc.text(heading).moveDown(0.3);
-  style(doc, FONT.regular, SIZE.body).text(clean(section.body)).moveDown();
+  ensureSpace(doc, headingHeight + 2 * layout.lineHeight(STYLE.body));
+  drawFlowing(canvas, heading.lines, STYLE.heading, COLOR.text);
+  moveDown(canvas, STYLE.heading, 0.3);
+  flow(canvas, section.body, STYLE.body);
+  moveDown(canvas, STYLE.body);
+}
+
+/** Text across the page width, going on to the next page where it reaches the bottom. */
+function flow(canvas: Canvas, text: string, style: TextStyle, color = COLOR.text): void {
+  const { lines } = canvas.layout.layout(canvas.clean(text), style, contentWidth(canvas.doc));
+  drawFlowing(canvas, lines, style, color);
+}
+
+function drawFlowing(
+  { doc, layout }: Canvas,
+  lines: Line[],
+  style: TextStyle,
+  color: string,
+): void {
+  const lineHeight = layout.lineHeight(style);
+  for (const line of lines) {
+    if (doc.y + lineHeight > doc.page.maxY()) doc.addPage();
+    doc.fillColor(color);
+    layout.draw([line], style, doc.page.margins.left, doc.y, contentWidth(doc), 'start');
+    doc.y += lineHeight;
+  }
+}
+
+function moveDown({ doc, layout }: Canvas, style: TextStyle, lines = 1): void {
+  doc.y += layout.lineHeight(style) * lines;
+}
+
+function contentWidth(doc: Doc): number {
+  return doc.page.width - doc.page.margins.left - doc.page.margins.right;
 }
 
 interface Table {
-  doc: Doc;
+  canvas: Canvas;
   left: number;
   columnWidth: number;
   /** Content height of a page. */
@@ -95,17 +157,18 @@ interface Table {
 }
 
 interface Row {
-  cells: string[];
-  font: string;
+  cells: Line[][];
+  style: TextStyle;
   height: number;
 }
 
-function drawTable(doc: Doc, { columns, rows }: ReportTable): void {
+function drawTable(canvas: Canvas, { columns, rows }: ReportTable): void {
+  const { doc } = canvas;
   if (!columns?.length) return;
-  const { left, right, top } = doc.page.margins;
-  const columnWidth = (doc.page.width - left - right) / columns.length;
-  const table: Table = { doc, left, columnWidth, pageHeight: doc.page.maxY() - top };
-  const header = measureRow(table, columns.map(clean), FONT.bold, table.pageHeight / 4);
+  const { left, top } = doc.page.margins;
+  const columnWidth = contentWidth(doc) / columns.length;
+  const table: Table = { canvas, left, columnWidth, pageHeight: doc.page.maxY() - top };
+  const header = measureRow(table, columns, STYLE.header, table.pageHeight / 4);
   // Any row then fits on a fresh page below the header: no row needs more than one break.
   const maxRowHeight = table.pageHeight - header.height - EPSILON;
   const startPage = (nextRowHeight: number): void => {
@@ -114,7 +177,7 @@ function drawTable(doc: Doc, { columns, rows }: ReportTable): void {
   };
   if (!rows?.length) startPage(0); // a table without rows still shows its columns
   for (const [index, values] of (rows ?? []).entries()) {
-    const row = measureRow(table, rowCells(columns, values), FONT.regular, maxRowHeight);
+    const row = measureRow(table, rowCells(columns, values), STYLE.cell, maxRowHeight);
     if (index === 0 || doc.y + row.height > doc.page.maxY()) startPage(row.height);
     drawRow(table, row, index % 2 ? COLOR.zebra : undefined);
   }
@@ -122,32 +185,37 @@ function drawTable(doc: Doc, { columns, rows }: ReportTable): void {
 
 /** One string per column: missing cells are blank, extra cells are dropped. */
 function rowCells(columns: string[], values: (string | number)[] | undefined): string[] {
-  return columns.map((_, i) => clean(String(values?.[i] ?? '')));
+  return columns.map((_, i) => String(values?.[i] ?? ''));
 }
 
-/** The tallest cell sets the height, capped at `maxHeight` (drawRow cuts what overflows). */
-function measureRow(table: Table, texts: string[], font: string, maxHeight: number): Row {
-  const { doc, columnWidth } = table;
-  // What can never show needs no measuring: cut it off and bound the work on huge cells.
-  const cells = texts.map((text) => text.slice(0, MAX_CELL_CHARS));
+/**
+ * Lays out each cell; the tallest sets the height, capped at `maxHeight`: a cell with
+ * more lines shows what fits, its last line ending in an ellipsis.
+ */
+function measureRow(table: Table, texts: string[], style: TextStyle, maxHeight: number): Row {
+  const { canvas, columnWidth } = table;
   const width = columnWidth - 2 * CELL_PADDING;
-  doc.font(font).fontSize(SIZE.table);
-  const tallest = Math.max(...cells.map((cell) => doc.heightOfString(cell, { width })));
-  const height = Math.max(tallest, doc.currentLineHeight(true)) + 2 * CELL_PADDING;
-  return { cells, font, height: Math.min(height, maxHeight) };
+  const lineHeight = canvas.layout.lineHeight(style);
+  const maxLines = Math.max(1, Math.floor((maxHeight - 2 * CELL_PADDING + EPSILON) / lineHeight));
+  // What can never show needs no laying out: cut it off and bound the work on huge cells.
+  const cells = texts.map(
+    (text) =>
+      canvas.layout.layout(canvas.clean(text.slice(0, MAX_CELL_CHARS)), style, width, maxLines)
+        .lines,
+  );
+  const tallest = Math.max(1, ...cells.map((lines) => lines.length));
+  const height = tallest * lineHeight + 2 * CELL_PADDING;
+  return { cells, style, height: Math.min(height, maxHeight) };
 }
 
-function drawRow({ doc, left, columnWidth }: Table, row: Row, fill?: string): void {
+function drawRow({ canvas, left, columnWidth }: Table, row: Row, fill?: string): void {
+  const { doc, layout } = canvas;
   const top = doc.y;
   if (fill) doc.rect(left, top, columnWidth * row.cells.length, row.height).fill(fill);
-  style(doc, row.font, SIZE.table);
-  row.cells.forEach((cell, i) => {
-    // A height stops pdfkit from breaking the page inside a cell; the ellipsis marks a cut.
-    doc.text(cell, left + i * columnWidth + CELL_PADDING, top + CELL_PADDING, {
-      width: columnWidth - 2 * CELL_PADDING,
-      height: row.height - 2 * CELL_PADDING + EPSILON,
-      ellipsis: true,
-    });
+  row.cells.forEach((lines, i) => {
+    doc.fillColor(COLOR.text);
+    const x = left + i * columnWidth + CELL_PADDING;
+    layout.draw(lines, row.style, x, top + CELL_PADDING, columnWidth - 2 * CELL_PADDING, 'start');
   });
   doc.y = top + row.height;
 }
@@ -157,26 +225,13 @@ function ensureSpace(doc: Doc, height: number): void {
 }
 
 /** Writes "Page N of M" on every buffered page, once the total is known. */
-function drawFooters(doc: Doc): void {
+function drawFooters({ doc, layout }: Canvas): void {
   const { start, count } = doc.bufferedPageRange();
   for (let i = 0; i < count; i++) {
     const page = doc.switchToPage(start + i);
-    const { left, right, bottom } = page.margins;
-    // pdfkit adds a page for text below the bottom margin: lift the margin while writing.
-    page.margins.bottom = 0;
-    style(doc, FONT.regular, SIZE.footer, COLOR.muted);
-    const width = page.width - left - right;
-    doc.text(`Page ${i + 1} of ${count}`, left, page.height - MARGIN, { width, align: 'center' });
-    page.margins.bottom = bottom;
+    const width = contentWidth(doc);
+    const { lines } = layout.layout(`Page ${i + 1} of ${count}`, STYLE.footer, width);
+    doc.fillColor(COLOR.muted);
+    layout.draw(lines, STYLE.footer, page.margins.left, page.height - MARGIN, width, 'center');
   }
-}
-
-/** pdfkit keeps font, size and colour until changed: set all three where they matter. */
-function style(doc: Doc, font: string, size: number, color = COLOR.text): Doc {
-  return doc.font(font).fontSize(size).fillColor(color);
-}
-
-function clean(text: string): string {
-  const plain = text.replace(/\r\n?/g, '\n').replace(/\t/g, ' ');
-  return plain.replace(NOT_WIN_ANSI, '?').replace(LONG_WORD, '$&\n');
 }

@@ -1,4 +1,6 @@
 /** What a PDF report is made of. Validated before it gets here. */
+import type { PdfMissingGlyphs } from '../../config';
+import type { FontSpec } from './fonts/font-book';
 
 export interface ReportSection {
   heading: string;
@@ -20,6 +22,10 @@ export interface ReportInput {
 export interface RenderOptions {
   /** Rendering stops with {@link ReportTooLongError} once the report needs more pages. */
   maxPages: number;
+  /** The fonts to draw with (`PDF_BASE_FONT`, `PDF_FONTS`). */
+  fonts: FontSpec;
+  /** A character no font has: `refuse` (MissingGlyphError) or `replace` (U+FFFD). */
+  missingGlyphs: PdfMissingGlyphs;
 }
 
 /**

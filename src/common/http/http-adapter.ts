@@ -1,0 +1,32 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { type HttpConfig, readHttpConfig } from '../../config/http.config';
+import { processLogger, requestIdOf, requestLoggerFactory } from '../../logging';
+
+/**
+ * The app's HTTP layer: Fastify through NestJS's own adapter, with the process logger as
+ * Fastify's logger (request ids from `X-Request-Id` or a fresh UUID, a request's logger bound
+ * only when it writes, access lines written by LoggingModule's hooks) and Fastify's own
+ * timeouts. Routes match case-insensitively and with or without a trailing slash, as they
+ * did on Express.
+ */
+export function createHttpAdapter(config: HttpConfig = readHttpConfig()): FastifyAdapter {
+  return new FastifyAdapter({
+    loggerInstance: processLogger(),
+    // Fastify's per-request lines are off: LoggingModule writes one access line per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
+    childLoggerFactory: requestLoggerFactory as never,
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // How often Node checks the two timeouts above (its default is 30 s).
+      connectionsCheckingInterval: 1_000,
+    },
+    // Only the routes that declare a body (RouteBody) read one; the rest is refused early.
+    bodyLimit: 64 * 1024,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+  });
+}
