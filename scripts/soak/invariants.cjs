@@ -147,12 +147,12 @@ class Judge {
           'documented',
           say(`${status} after ${Math.round(elapsed)} ms: ${record.problem}${helperText}`),
         ]);
+      } else if ((status === 500 || status === 503) && helper && record.errorBody) {
+        outcome = 'runner fault';
       } else if (status === 503 && record.retryAfter !== undefined && record.errorBody) {
         outcome = '503';
       } else if (status === 504 && !early504 && record.errorBody) {
         outcome = '504';
-      } else if ((status === 500 || status === 503) && helper && record.errorBody) {
-        outcome = 'runner fault';
       } else {
         outcome = 'BROKEN';
         const detail = early504
