@@ -2,8 +2,8 @@
 /**
  * The chaos loop: at random intervals, one of SIGKILL to an app worker, SIGSTOP then
  * SIGCONT to an app worker or to the primary, SIGHUP to the primary (rolling restart), and
- * SIGKILL to a spawn helper. Only processes of the service the soak started, found in
- * /proc by the monitor, are signalled.
+ * SIGKILL or SIGSTOP then SIGCONT to a spawn helper. Only processes of the service the soak
+ * started, found in /proc by the monitor, are signalled.
  *
  * Worker events wait until every planned worker is alive, reported ready and older than
  * CLUSTER_STABLE_UPTIME_MS (+1 s): one disturbance at a time, and a worker killed by chaos
@@ -18,7 +18,7 @@ const KINDS = {
   'primary-stop': { weight: 1, label: 'primary SIGSTOP → SIGCONT' },
   sighup: { weight: 1, label: 'primary SIGHUP (rolling restart)' },
   'helper-kill': { weight: 2, label: 'spawn helper SIGKILL' },
-  'helper-stop': { weight: 1, label: 'spawn helper SIGSTOP → SIGCONT', optional: true },
+  'helper-stop': { weight: 1, label: 'spawn helper SIGSTOP → SIGCONT' },
 };
 const DEFAULT_KINDS = Object.keys(KINDS).filter((kind) => !KINDS[kind].optional);
 

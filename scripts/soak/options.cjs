@@ -6,6 +6,9 @@ const { randomInt } = require('node:crypto');
 const { parseArgs } = require('node:util');
 const { DEFAULT_KINDS, KINDS } = require('./chaos.cjs');
 
+/** Kinds that run only when asked for. */
+const OPTIONAL = Object.keys(KINDS).filter((kind) => !DEFAULT_KINDS.includes(kind));
+
 const USAGE = `Usage: npm run soak -- [--minutes=N] [--seed=N] [--clients=N] [--chaos=KINDS] [--json=FILE] [--keep] [--verbose]
    or: node scripts/soak/soak.cjs …   (after npm run build)
 
@@ -13,9 +16,7 @@ const USAGE = `Usage: npm run soak -- [--minutes=N] [--seed=N] [--clients=N] [--
   --seed     seed of every random choice (default: a random one, printed; pass it again to replay)
   --clients  concurrent clients, each on its own keep-alive connection (default 4)
   --chaos    chaos events, comma-separated (default ${DEFAULT_KINDS.join(',')};
-             also: ${Object.keys(KINDS)
-               .filter((k) => !DEFAULT_KINDS.includes(k))
-               .join(',')}; none: no chaos)
+             ${OPTIONAL.length > 0 ? `also: ${OPTIONAL.join(',')}; ` : ''}none: no chaos)
   --json     also write the run (summary, every violation, chaos events, RSS samples) to FILE
   --keep     keep the service's log even when every invariant holds (it is kept when one breaks)
   --verbose  print each chaos event as it happens
