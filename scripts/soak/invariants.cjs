@@ -7,6 +7,7 @@
  * before t and it then died (the heartbeat watchdog killed it). Requests whose worker is
  * unknown (session probes, a socket that changed) may only fail while some worker was hit.
  */
+const { readFileSync } = require('node:fs');
 const { fmtS } = require('./monitor.cjs');
 
 const INVARIANTS = {
@@ -18,6 +19,7 @@ const INVARIANTS = {
   health: '/health consistent with ps',
   replaced: 'every killed worker replaced',
   primary: 'primary up; clean exit on SIGTERM',
+  log: 'the service writes JSON lines only',
 };
 
 /** How long before a request a spawn helper's death may still explain its runner fault. */
@@ -206,7 +208,7 @@ function judgeRss(samples, runMs) {
  * `end` is { primaryDied, exit, shutdownMs }. Returns the judge, each request with its
  * outcome, the outages, and per invariant { ok, count, examples, note }.
  */
-function evaluate({ ledger, chaos, monitor, limits, graceMs, runMs, trafficEnded, end }) {
+function evaluate({ ledger, chaos, monitor, limits, graceMs, runMs, trafficEnded, end, logFile }) {
   const results = Object.fromEntries(
     Object.keys(INVARIANTS).map((id) => [id, { ok: true, count: 0, examples: [] }]),
   );
@@ -264,7 +266,42 @@ function evaluate({ ledger, chaos, monitor, limits, graceMs, runMs, trafficEnded
   } else {
     results.primary.note = `exit code 0 ${Math.round(shutdownMs)} ms after SIGTERM`;
   }
+  const log = judgeLog(logFile);
+  for (const [text, { count, pids }] of log.distinct) {
+    const from = pids.size > 0 ? ` (pid ${[...pids].join(', ')})` : '';
+    violate('log', `${count}×${from}: ${text.slice(0, 200)}`);
+  }
+  results.log.count = log.nonJson;
+  results.log.note = `${log.lines} lines, ${log.nonJson} not JSON (${log.distinct.size} distinct)`;
   return { judge, judged, results, outages };
+}
+
+/**
+ * Every line the service wrote (stdout and stderr go to one file) must be JSON (issue 10:
+ * no plain-text warning or native stack in a JSON log). Non-JSON lines are grouped by text,
+ * the `(node:<pid>)` prefix of Node's warnings taken out.
+ */
+function judgeLog(file) {
+  const distinct = new Map();
+  let lines = 0;
+  let nonJson = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    lines += 1;
+    try {
+      JSON.parse(line);
+      continue;
+    } catch {
+      nonJson += 1;
+    }
+    const pid = /^\(node:(\d+)\)/.exec(line)?.[1];
+    const text = line.replace(/^\(node:\d+\) /, '').trim();
+    const entry = distinct.get(text) ?? { count: 0, pids: new Set() };
+    entry.count += 1;
+    if (pid) entry.pids.add(pid);
+    distinct.set(text, entry);
+  }
+  return { lines, nonJson, distinct };
 }
 
 const describeExit = (exit) =>

@@ -236,6 +236,7 @@ async function main() {
     runMs,
     trafficEnded,
     end: { primaryDied, exit, shutdownMs },
+    logFile: service.logFile,
   });
 
   // Report.
