@@ -62,6 +62,14 @@ export function described<T extends object>(value: T, text: string): T {
   return Object.defineProperty(value, fc.toStringMethod, { value: () => text, enumerable: false });
 }
 
+/** `value` printed in a counterexample as its JSON, cut after `limit` characters. */
+export function compact<T>(value: T, limit = 600): T {
+  if (typeof value !== 'object' || value === null || fc.hasToStringMethod(value)) return value;
+  const json = JSON.stringify(value) ?? '';
+  if (json.length <= limit) return value;
+  return described(value, `${json.slice(0, limit)}… (${json.length} characters of JSON)`);
+}
+
 /** Bytes of UTF-8 in `text`: what a message costs on the wire. */
 export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
