@@ -57,6 +57,11 @@ export async function fuzz<Ts>(
   throw new Error(`Replay: ${replay}\n${fc.defaultReportMessage(details)}`);
 }
 
+/** `arbitrary`'s value one time in `n`, else undefined (fc.option's `freq` is the other way round). */
+export function rarely<T>(arbitrary: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+}
+
 /** `value` printed in a counterexample as `text` (a request's summary, not its megabytes). */
 export function described<T extends object>(value: T, text: string): T {
   return Object.defineProperty(value, fc.toStringMethod, { value: () => text, enumerable: false });

@@ -96,8 +96,11 @@ export const longRun = (min: number, max: number): fc.Arbitrary<string> =>
     .tuple(anyCharacter(), fc.integer({ min, max }))
     .map(([character, count]) => character.repeat(count));
 
-/** A string a hostile client might send where a short word is expected. */
-export const hostileString = (): fc.Arbitrary<string> =>
+/**
+ * A string a hostile client might send where a short word is expected; the long ones run
+ * up to `longest` characters.
+ */
+export const hostileString = (longest = 20_000): fc.Arbitrary<string> =>
   fc.oneof(
     fc.constantFrom(...OPTION_LIKE, ...PROTOTYPE_KEYS, ...NUMBER_LIKE, ...METACHARACTERS),
     fc.string({ unit: 'grapheme', maxLength: 30 }),
@@ -106,5 +109,5 @@ export const hostileString = (): fc.Arbitrary<string> =>
     fc
       .tuple(fc.constantFrom(...OPTION_LIKE, ...PROTOTYPE_KEYS), fc.string({ maxLength: 10 }))
       .map(([head, tail]) => head + tail),
-    longRun(100, 20_000),
+    longRun(100, longest),
   );

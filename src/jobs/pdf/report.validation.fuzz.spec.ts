@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import fc from 'fast-check';
-import { compact, described, fuzz, utf8Bytes } from '../../../test/support/fuzz';
+import { compact, described, fuzz, rarely, utf8Bytes } from '../../../test/support/fuzz';
 import { anyCharacter, hostileString, PROTOTYPE_KEYS } from '../../../test/support/hostile';
 import { violation } from '../../../test/support/json-schema';
 import { REPORT_SCHEMA } from './report.schema';
@@ -143,7 +143,7 @@ const report = fc
       },
       OPTIONAL,
     ),
-    fc.option(unknownFields, { freq: 4, nil: undefined }),
+    rarely(unknownFields, 4),
   )
   .map(([fields, unknown]) => ({ ...fields, ...unknown }));
 
