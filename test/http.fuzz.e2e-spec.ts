@@ -149,6 +149,7 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
           documented: service.documented('runCommand'),
           deadlineMs: FUZZ_LIMITS.commandTimeoutMs,
           graceMs: GRACE_MS,
+          streams: true,
         },
         runs: 60,
       },
@@ -298,7 +299,14 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
         // Each shrink of a request that hangs costs a deadline: few of them.
         fc.asyncProperty(fc.limitShrink(cases, 5), async (kase) => {
           const documented = [...service.documented(kase.operationId), 408];
-          const route = { documented, deadlineMs: kase.deadlineMs!, graceMs: GRACE_MS };
+          // The HTTP parser may answer a body that stops (a timeout, an early end): no request id.
+          const route = {
+            documented,
+            deadlineMs: kase.deadlineMs!,
+            graceMs: GRACE_MS,
+            fromApp: false,
+            streams: kase.operationId === 'runCommand',
+          };
           if (kase.request.cut?.then === 'hold') return check(kase, route);
           // The client went away: an answer is optional, a hang or a leftover command is not.
           const answer = await send(

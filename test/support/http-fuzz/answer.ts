@@ -17,6 +17,11 @@ export interface Expectation {
   graceMs: number;
   /** Whether the app itself answers (so the answer carries a request id). */
   fromApp?: boolean;
+  /**
+   * Whether a 200 may be cut short: a route that streams (README: past 64 KiB a command's
+   * output streams, and a later failure can only end the response early).
+   */
+  streams?: boolean;
 }
 
 /** A short, printable excerpt of a body. */
@@ -37,6 +42,9 @@ export function problemsOf(answer: Exchange, expectation: Expectation): string[]
   if (answer.status === undefined) return [`no answer (${answer.error}) after ${ms} ms`];
   const problems: string[] = [];
   const status = answer.status;
+  if (answer.error !== undefined && !(expectation.streams && status === 200)) {
+    problems.push(`a ${status} cut short (${answer.error}) after ${ms} ms`);
+  }
   if (answer.ms > deadlineMs + graceMs) {
     problems.push(`answered after ${ms} ms, past the deadline ${deadlineMs} + ${graceMs} ms`);
   }

@@ -58,8 +58,8 @@ export function fuzzRequest(request: FuzzRequest): FuzzRequest {
 
 /**
  * Sends `fuzz` over a new connection to 127.0.0.1:`port` and waits for the whole answer.
- * Never rejects: a connection error, a cut response or no answer within `timeoutMs` is
- * reported in `error`.
+ * Never rejects: a connection error or no answer within `timeoutMs` is reported in `error`
+ * with no status; a response cut short after its head, with its status and `error`.
  */
 export function send(port: number, fuzz: FuzzRequest, timeoutMs: number): Promise<Exchange> {
   const started = performance.now();
@@ -89,9 +89,12 @@ export function send(port: number, fuzz: FuzzRequest, timeoutMs: number): Promis
       (res) => {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.once('end', () => settle({ status: res.statusCode }, res.headers));
-        res.once('aborted', () => settle({ error: 'aborted' }));
+        // Cut short after its head: the status came, the body did not end (error 'aborted').
+        res.once('aborted', () =>
+          settle({ status: res.statusCode, error: 'aborted' }, res.headers),
+        );
         res.once('error', (error: NodeJS.ErrnoException) =>
-          settle({ error: error.code ?? 'error' }),
+          settle({ status: res.statusCode, error: error.code ?? 'error' }, res.headers),
         );
       },
     );
