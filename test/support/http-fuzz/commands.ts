@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Exchange } from '../exchange';
 import { hostileString, NUMBER_LIKE, OPTION_LIKE } from '../hostile';
-import { allowedFor, type FuzzCase, fuzzCase, type Part, valid, wrong } from './case';
+import { allowedFor, either, type FuzzCase, fuzzCase, type Part, valid, wrong } from './case';
 import { excerpt } from './answer';
 import { extraHeaders, param, params, type Params, percentEncode, queryOf } from './parts';
 
@@ -201,7 +201,7 @@ export function commandCases(limits: CommandLimits): fc.Arbitrary<FuzzCase> {
         'application/json',
         'multipart/form-data',
       ),
-      fc.constantFrom(undefined, undefined, undefined, 'gzip', 'bogus'),
+      fc.constantFrom(undefined, undefined, undefined, undefined, 'identity', 'gzip', 'bogus'),
       fc.boolean(),
     )
     .map(([{ name, query }, body, extra, type, encoding, chunked]) => {
@@ -211,10 +211,14 @@ export function commandCases(limits: CommandLimits): fc.Arbitrary<FuzzCase> {
         typeof name === 'string'
           ? [valid(name, name)]
           : [wrong(name.path, name.label, ...name.refusals)];
-      const parts = [...nameParts, ...query.parts, body];
+      // A coding the route does not decode: 415, or the bytes streamed as they are.
+      const coding =
+        encoding && encoding !== 'identity'
+          ? [either(null, `Content-Encoding ${encoding}`, 415)]
+          : [];
+      const parts = [...nameParts, ...query.parts, body, ...coding];
       const headers: [string, string][] = [...extra];
       if (type) headers.push(['Content-Type', type]);
-      // The route streams the body as it is, whatever its coding says.
       if (encoding) headers.push(['Content-Encoding', encoding]);
       // Over the limit, the size is declared: the route may refuse it before reading it.
       const declared = body.refusals ? false : chunked;
