@@ -198,7 +198,15 @@ function resizeBody(samples: ImageSamples, limits: ImageLimits): fc.Arbitrary<Pa
   const refused = fc.oneof(
     fc
       .constantFrom(...samples.bombs)
-      .map((b) => wrong<Body>({ type: 'image/png', data: b.data }, b.name, 413)),
+      // An SVG may be refused as a format (IMAGE_INPUT_FORMATS) before its size is read.
+      .map((b) =>
+        wrong<Body>(
+          { type: 'image/png', data: b.data },
+          b.name,
+          413,
+          ...(b.name.startsWith('svg') ? [415] : []),
+        ),
+      ),
     fc.constant(
       wrong<Body>(
         { type: 'image/png', data: Buffer.alloc(limits.maxInputBytes + 1, 1) },
