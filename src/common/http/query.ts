@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { echoList } from './echo';
+import { echoList } from './messages';
 
 type Query = Record<string, unknown>;
 

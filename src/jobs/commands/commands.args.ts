@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { echo, echoList } from '../../common/http/echo';
+import { echo, echoList } from '../../common/http/messages';
 import type { CommandDefinition, CommandParam } from './commands.types';
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;

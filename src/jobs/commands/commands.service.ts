@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit, NotFoundException } from '@nestjs/common';
-import { echo, echoList } from '../../common/http/echo';
+import { echo, echoList } from '../../common/http/messages';
 import { childProcessConfig, type ChildProcessConfig } from '../../config';
 import { ChildProcessRunner, type RunningCommand } from '../../concurrency/child-process';
 import { buildArgs } from './commands.args';

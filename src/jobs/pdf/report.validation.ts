@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { echoList } from '../../common/http/echo';
+import { echoList } from '../../common/http/messages';
 import type { ReportInput, ReportSection, ReportTable } from './report.types';
 
 /** Size limits of a report request; together with the body limit they bound the work. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { fuzz, utf8Bytes } from '../../../test/support/fuzz';
-import { echo, ECHO_MAX_CHARS, echoList } from './echo';
+import { echo, ECHO_MAX_CHARS, echoList } from './messages';
 
 describe('echo', () => {
   it('keeps a short value whole and cuts a long one with …', () => {
