@@ -11,6 +11,8 @@
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
+  // Property-based specs are *.fuzz.spec.ts and test/*.fuzz.e2e-spec.ts: matched here too
+  // (npm run fuzz runs only them, with more cases).
   testRegex: ['src/.+\\.spec\\.ts$', 'test/.+\\.e2e-spec\\.ts$'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { echoList } from './messages';
 
 type Query = Record<string, unknown>;
 
@@ -7,13 +8,14 @@ export function rejectUnknownParams(query: Query, known: readonly string[]): voi
   const unknown = Object.keys(query).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     throw new BadRequestException(
-      `Unknown query parameter ${unknown.join(', ')}; expected ${known.join(', ')}`,
+      `Unknown query parameter ${echoList(unknown)}; expected ${known.join(', ')}`,
     );
   }
 }
 
 function single(query: Query, name: string): string | undefined {
-  const value = query[name];
+  // Own keys only: a plain object would answer `constructor` with Object's.
+  const value = Object.hasOwn(query, name) ? query[name] : undefined;
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new BadRequestException(`${name} must be given once`);
   return value;

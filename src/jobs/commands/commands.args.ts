@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { echo, echoList } from '../../common/http/messages';
 import type { CommandDefinition, CommandParam } from './commands.types';
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -16,14 +17,14 @@ function check(name: string, param: CommandParam, value: string): string {
       }
       return String(+value);
     case 'enum':
-      if (!param.values.includes(value)) fail(`${name} must be one of ${param.values.join(', ')}`);
+      if (!param.values.includes(value)) fail(`${name} must be one of ${echoList(param.values)}`);
       return value;
     case 'string':
       if (
         value.length > param.maxLength ||
         !new RegExp(`^(?:${param.pattern})$`, 'u').test(value)
       ) {
-        fail(`${name} must match ${param.pattern} (at most ${param.maxLength} characters)`);
+        fail(`${name} must match ${echo(param.pattern)} (at most ${param.maxLength} characters)`);
       }
       return value;
   }
@@ -39,20 +40,26 @@ export function buildArgs(command: CommandDefinition, query: Record<string, unkn
   const unknown = Object.keys(query).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     fail(
-      `Unknown parameter ${unknown.join(', ')} for command ${command.name}` +
-        (known.length > 0 ? `; expected ${known.join(', ')}` : '; it takes none'),
+      `Unknown parameter ${echoList(unknown)} for command ${command.name}` +
+        (known.length > 0 ? `; expected ${echoList(known)}` : '; it takes none'),
     );
   }
-  const values: Record<string, string> = {};
+  // Own keys only, here and below: a plain object would answer `constructor` with Object's.
+  const values = new Map<string, string>();
   for (const [name, param] of Object.entries(command.params)) {
-    const raw = query[name];
+    const raw = Object.hasOwn(query, name) ? query[name] : undefined;
     if (raw !== undefined && typeof raw !== 'string') fail(`${name} must be given once`);
     const value = raw ?? (param.default === undefined ? undefined : String(param.default));
     if (value === undefined) fail(`${name} is required`);
-    values[name] = check(name, param, value);
+    values.set(name, check(name, param, value));
   }
   return command.args.map((template) => {
-    const arg = template.replace(PLACEHOLDER, (_, name: string) => values[name]);
+    const arg = template.replace(PLACEHOLDER, (_, name: string) => {
+      const value = values.get(name);
+      // loadCommands refuses a placeholder that is not a parameter; a definition built by hand may not.
+      if (value === undefined) throw new Error(`${command.name} has no parameter {${name}}`);
+      return value;
+    });
     if (arg.startsWith('-') && !template.startsWith('-')) {
       fail(`A parameter of ${command.name} may not start an argument with "-"`);
     }

@@ -44,6 +44,10 @@ describe('loadCommands', () => {
       /commands\.wc\.args uses \{x\}, which is not in params/,
     ],
     [
+      { commands: { wc: { executable: 'wc', args: ['{__proto__}', '{constructor}'] } } },
+      /commands\.wc\.args uses \{__proto__\}, which is not in params/,
+    ],
+    [
       {
         commands: {
           gz: {

@@ -75,7 +75,9 @@ function parseEntry(
   if (e.params !== undefined && !isObject(e.params)) fail(`${at}.params`, 'must be an object');
   for (const arg of args as string[]) {
     for (const [, used] of arg.matchAll(PLACEHOLDER)) {
-      if (!(used in params)) fail(`${at}.args`, `uses {${used}}, which is not in params`);
+      // Own keys only: `{constructor}` or `{__proto__}` must not find Object.prototype's.
+      if (!Object.hasOwn(params, used))
+        fail(`${at}.args`, `uses {${used}}, which is not in params`);
     }
   }
   for (const key of ['timeoutMs', 'maxOutputBytes'] as const) {

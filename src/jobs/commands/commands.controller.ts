@@ -89,6 +89,7 @@ export class CommandsController implements DescribesOpenApi {
     400: 'An invalid or unknown query parameter.',
     404: 'No command of that name in the allowlist.',
     413: 'A body over CHILD_PROCESS_MAX_INPUT_BYTES.',
+    415: 'A Content-Encoding other than identity: the body goes to stdin as sent, so send it unencoded.',
     502: "The command's output passed its cap (CHILD_PROCESS_MAX_OUTPUT_BYTES or its own).",
     503: 'The runner queue is full, or the service is shutting down.',
     504: 'The command passed its deadline (CHILD_PROCESS_TIMEOUT_MS or its own), queue wait included.',

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleInit, NotFoundException } from '@nestjs/common';
+import { echo, echoList } from '../../common/http/messages';
 import { childProcessConfig, type ChildProcessConfig } from '../../config';
 import { ChildProcessRunner, type RunningCommand } from '../../concurrency/child-process';
 import { buildArgs } from './commands.args';
@@ -55,7 +56,7 @@ export class CommandsService implements OnModuleInit {
     const command = this.commands.get(name);
     if (!command) {
       throw new NotFoundException(
-        `Unknown command "${name}"; available: ${this.names().join(', ')}`,
+        `Unknown command "${echo(name)}"; available: ${echoList(this.names())}`,
       );
     }
     const args = buildArgs(command, query);

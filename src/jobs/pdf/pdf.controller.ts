@@ -43,7 +43,7 @@ export class PdfController {
   @ApiErrors({
     400: 'Invalid JSON, or a missing, unknown or invalid report field (the message names it).',
     413: 'A body over PDF_MAX_BODY_BYTES, or a report needing more than PDF_MAX_PAGES pages.',
-    415: 'Content-Type is not application/json.',
+    415: 'Content-Type is not application/json, or a Content-Encoding other than identity.',
     422:
       'A character that no configured font can draw (unless PDF_MISSING_GLYPHS=replace): ' +
       'the body also has `field` (e.g. `sections[0].body`) and `codePoint` (e.g. `U+1F980`).',

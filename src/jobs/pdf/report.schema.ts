@@ -7,6 +7,13 @@ const text = (maxLength: number, example: string): SchemaObject => ({
   example,
 });
 
+/** A required text: parseReport refuses one that is empty or only white space. */
+const nonBlank = (maxLength: number, example: string): SchemaObject => ({
+  ...text(maxLength, example),
+  minLength: 1,
+  pattern: '\\S',
+});
+
 /**
  * The `POST /pdf/report` body as OpenAPI describes it, built from the limits that
  * `parseReport()` enforces, so the docs cannot drift from the validation.
@@ -16,7 +23,7 @@ export const REPORT_SCHEMA: SchemaObject = {
   required: ['title'],
   additionalProperties: false,
   properties: {
-    title: { ...text(REPORT_LIMITS.title, 'Quarterly report'), minLength: 1 },
+    title: nonBlank(REPORT_LIMITS.title, 'Quarterly report'),
     subtitle: text(REPORT_LIMITS.subtitle, 'Q3 2026'),
     sections: {
       type: 'array',
@@ -25,7 +32,7 @@ export const REPORT_SCHEMA: SchemaObject = {
         type: 'object',
         required: ['heading'],
         properties: {
-          heading: { ...text(REPORT_LIMITS.heading, 'Summary'), minLength: 1 },
+          heading: nonBlank(REPORT_LIMITS.heading, 'Summary'),
           body: text(REPORT_LIMITS.body, 'Orders grew in every region.'),
         },
       },
@@ -38,7 +45,7 @@ export const REPORT_SCHEMA: SchemaObject = {
           type: 'array',
           minItems: 1,
           maxItems: REPORT_LIMITS.columns,
-          items: { ...text(REPORT_LIMITS.columnName, 'Region'), minLength: 1 },
+          items: nonBlank(REPORT_LIMITS.columnName, 'Region'),
           example: ['Region', 'Orders'],
         },
         rows: {

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { echoList } from '../../common/http/messages';
 import type { ReportInput, ReportSection, ReportTable } from './report.types';
 
 /** Size limits of a report request; together with the body limit they bound the work. */
@@ -24,11 +25,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Whether `value` has more than `max` characters, counted as JSON Schema's maxLength counts
+ * them (code points: an emoji is one, not two UTF-16 units), without copying a long string.
+ */
+function longerThan(value: string, max: number): boolean {
+  if (value.length <= max) return false;
+  let characters = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    if (++characters > max) return true;
+  }
+  return false;
+}
+
 function text(value: unknown, path: string, max: number, required = true): string | undefined {
   if (value === undefined && !required) return undefined;
   if (typeof value !== 'string') fail(`${path} must be a string`);
   if (required && value.trim() === '') fail(`${path} must not be empty`);
-  if (value.length > max) fail(`${path} must be at most ${max} characters`);
+  if (longerThan(value, max)) fail(`${path} must be at most ${max} characters`);
   return value;
 }
 
@@ -52,7 +69,9 @@ function table(value: unknown): ReportTable {
     text(c, `table.columns[${i}]`, REPORT_LIMITS.columnName)!,
   );
   if (columns.length === 0) fail('table.columns must not be empty');
-  const rows = list(value.rows ?? [], 'table.rows', REPORT_LIMITS.rows).map((row, r) => {
+  const rows = (
+    value.rows === undefined ? [] : list(value.rows, 'table.rows', REPORT_LIMITS.rows)
+  ).map((row, r) => {
     const cells = list(row, `table.rows[${r}]`, columns.length);
     if (cells.length !== columns.length) fail(`table.rows[${r}] must have ${columns.length} cells`);
     return cells.map((cell, c) => {
@@ -60,7 +79,7 @@ function table(value: unknown): ReportTable {
       if (typeof cell === 'number')
         return Number.isFinite(cell) ? cell : fail(`${path} must be finite`);
       if (typeof cell !== 'string') fail(`${path} must be a string or a number`);
-      if (cell.length > REPORT_LIMITS.cell)
+      if (longerThan(cell, REPORT_LIMITS.cell))
         fail(`${path} must be at most ${REPORT_LIMITS.cell} characters`);
       return cell;
     });
@@ -73,7 +92,7 @@ export function parseReport(body: unknown): ReportInput {
   if (!isObject(body)) fail('The body must be a JSON object');
   const unknown = Object.keys(body).filter((key) => !TOP_LEVEL.includes(key));
   if (unknown.length > 0)
-    fail(`Unknown field ${unknown.join(', ')}; expected ${TOP_LEVEL.join(', ')}`);
+    fail(`Unknown field ${echoList(unknown)}; expected ${TOP_LEVEL.join(', ')}`);
   return {
     title: text(body.title, 'title', REPORT_LIMITS.title)!,
     subtitle: text(body.subtitle, 'subtitle', REPORT_LIMITS.subtitle, false),
