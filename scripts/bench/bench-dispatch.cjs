@@ -64,9 +64,9 @@ async function benchDispatch({ tasks, rounds }) {
   const raw = rawPiscina();
   const rawSignal = rawPiscina();
   const rawGated = rawPiscina();
-  // WorkerPool's own FIFO admission (dist/…/fifo-lane.js) in front of raw piscina: at most
+  // WorkerPool's own FIFO admission (dist/concurrency/fifo-lane.js) in front of raw piscina: at most
   // THREADS tasks inside piscina, as WorkerPool does, without signals or timers.
-  const { FifoLane } = require('../../dist/concurrency/worker-pool/fifo-lane.js');
+  const { FifoLane } = require('../../dist/concurrency/fifo-lane.js');
   const lane = new FifoLane(THREADS);
   const variants = [
     { name: 'WorkerPool.run', run: (i) => pool.run(addTask, { a: i, b: 1 }) },
