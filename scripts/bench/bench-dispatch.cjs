@@ -5,6 +5,7 @@
  */
 const { join } = require('node:path');
 const { Piscina } = require('piscina');
+const { baselineBuild, EXPRESS_REVISION } = require('./baseline-build.cjs');
 const { fmt, heading, interleave, median, pairedRatio, table, verdict } = require('./lib.cjs');
 
 const THREADS = 2;
@@ -46,11 +47,16 @@ function rawPiscina() {
   });
 }
 
-async function benchDispatch({ tasks, rounds }) {
-  heading('2. Dispatch cost: trivial task, WorkerPool.run vs raw piscina');
-  const { Logger } = require('@nestjs/common');
+/**
+ * A started WorkerPool of the build in `root` (this checkout, or the baseline build) and its
+ * `run` for the trivial task.
+ */
+function startPool(root) {
+  const { Logger } = require(require.resolve('@nestjs/common', { paths: [root] }));
   Logger.overrideLogger(['error', 'warn']); // no "pool started" lines in the tables
-  const { WorkerPool, defineThreadTask } = require('../../dist/concurrency/worker-pool/index.js');
+  const { WorkerPool, defineThreadTask } = require(
+    join(root, 'dist', 'concurrency', 'worker-pool', 'index.js'),
+  );
   const addTask = defineThreadTask()(ADD_WORKER, 'add');
   const pool = new WorkerPool({
     threads: THREADS,
@@ -66,6 +72,15 @@ async function benchDispatch({ tasks, rounds }) {
     niceIncrement: 0,
   });
   pool.onModuleInit();
+  return { pool, run: (i) => pool.run(addTask, { a: i, b: 1 }) };
+}
+
+async function benchDispatch({ tasks, rounds }) {
+  heading('2. Dispatch cost: trivial task, WorkerPool.run vs raw piscina');
+  const current = startPool(join(__dirname, '..', '..'));
+  // The pool before its dispatch was reworked (an AbortController and EventTarget listeners
+  // per task, FifoLane), from the build section 0 uses, for a before/after in the same run.
+  const before = startPool(baselineBuild());
   const raw = rawPiscina();
   const rawSignal = rawPiscina();
   const rawGated = rawPiscina();
@@ -78,7 +93,7 @@ async function benchDispatch({ tasks, rounds }) {
   const runGated = (i) =>
     rawGated.run({ a: i, b: 1 }, { name: 'add' }).finally(() => waiting.get(lane.release())?.());
   const variants = [
-    { name: 'WorkerPool.run', run: (i) => pool.run(addTask, { a: i, b: 1 }) },
+    { name: 'WorkerPool.run', run: current.run },
     { name: 'raw piscina', run: (i) => raw.run({ a: i, b: 1 }, { name: 'add' }) },
     {
       name: 'raw piscina + AbortSignal',
@@ -96,6 +111,7 @@ async function benchDispatch({ tasks, rounds }) {
         });
       },
     },
+    { name: `WorkerPool.run as of ${EXPRESS_REVISION} (before)`, run: before.run },
   ];
   const roundCount = Math.max(7, rounds); // rounds are short: more of them
   try {
@@ -107,7 +123,7 @@ async function benchDispatch({ tasks, rounds }) {
     );
     const rates = (v) => results.get(v).map((r) => r.perSecond);
     const cpu = (v) => results.get(v).map((r) => r.cpuUs);
-    const [pool_, raw_, signal_] = variants;
+    const [pool_, raw_, signal_, , before_] = variants;
     table(
       [
         'variant',
@@ -137,7 +153,9 @@ async function benchDispatch({ tasks, rounds }) {
         `${fmt.ratio(pairedRatio(cpu(pool_), cpu(raw_)))} CPU per task. Against raw piscina + AbortSignal: ` +
         `${fmt.ratio(pairedRatio(rates(pool_), rates(signal_)))} tasks/s. WorkerPool gives every task a ` +
         `deadline timer, a run record that piscina takes as its abort signal, and its FIFO admission ` +
-        `(at most ${THREADS} tasks inside piscina at a time).`,
+        `(at most ${THREADS} tasks inside piscina at a time). Against itself as of ${EXPRESS_REVISION}: ` +
+        `${fmt.ratio(pairedRatio(rates(pool_), rates(before_)))} tasks/s, ` +
+        `${fmt.ratio(pairedRatio(cpu(pool_), cpu(before_)))} CPU per task.`,
     );
     return {
       verdicts: [
@@ -149,7 +167,8 @@ async function benchDispatch({ tasks, rounds }) {
     };
   } finally {
     await Promise.all([
-      pool.onApplicationShutdown(),
+      current.pool.onApplicationShutdown(),
+      before.pool.onApplicationShutdown(),
       raw.destroy(),
       rawSignal.destroy(),
       rawGated.destroy(),
