@@ -5,6 +5,7 @@
  */
 const { join } = require('node:path');
 const { Piscina } = require('piscina');
+const { baselineBuild, EXPRESS_REVISION } = require('./baseline-build.cjs');
 const { fmt, heading, interleave, median, pairedRatio, table, verdict } = require('./lib.cjs');
 
 const THREADS = 2;
@@ -46,11 +47,16 @@ function rawPiscina() {
   });
 }
 
-async function benchDispatch({ tasks, rounds }) {
-  heading('2. Dispatch cost: trivial task, WorkerPool.run vs raw piscina');
-  const { Logger } = require('@nestjs/common');
+/**
+ * A started WorkerPool of the build in `root` (this checkout, or the baseline build) and its
+ * `run` for the trivial task.
+ */
+function startPool(root) {
+  const { Logger } = require(require.resolve('@nestjs/common', { paths: [root] }));
   Logger.overrideLogger(['error', 'warn']); // no "pool started" lines in the tables
-  const { WorkerPool, defineThreadTask } = require('../../dist/concurrency/worker-pool/index.js');
+  const { WorkerPool, defineThreadTask } = require(
+    join(root, 'dist', 'concurrency', 'worker-pool', 'index.js'),
+  );
   const addTask = defineThreadTask()(ADD_WORKER, 'add');
   const pool = new WorkerPool({
     threads: THREADS,
@@ -59,17 +65,35 @@ async function benchDispatch({ tasks, rounds }) {
     inlineConcurrency: 1,
     maxHeapMb: 512,
     shutdownTimeoutMs: 1000,
+    // Raw piscina's threads run at nice 0. At the service's default +10, every other process
+    // on a shared machine runs before the pool's threads: a scheduling policy, not dispatch
+    // cost, and on a loaded machine it alone made the pool's main thread wait for its
+    // threads about once per task.
+    niceIncrement: 0,
   });
   pool.onModuleInit();
+  return { pool, run: (i) => pool.run(addTask, { a: i, b: 1 }) };
+}
+
+async function benchDispatch({ tasks, rounds }) {
+  heading('2. Dispatch cost: trivial task, WorkerPool.run vs raw piscina');
+  const current = startPool(join(__dirname, '..', '..'));
+  // The pool before its dispatch was reworked (an AbortController and EventTarget listeners
+  // per task, FifoLane), from the build section 0 uses, for a before/after in the same run.
+  const before = startPool(baselineBuild());
   const raw = rawPiscina();
   const rawSignal = rawPiscina();
   const rawGated = rawPiscina();
-  // WorkerPool's own FIFO admission (dist/…/fifo-lane.js) in front of raw piscina: at most
-  // THREADS tasks inside piscina, as WorkerPool does, without signals or timers.
-  const { FifoLane } = require('../../dist/concurrency/worker-pool/fifo-lane.js');
-  const lane = new FifoLane(THREADS);
+  // WorkerPool's own FIFO admission (its RunLane) in front of raw piscina: at most THREADS
+  // tasks inside piscina, as WorkerPool does, without signals or timers. What it costs is
+  // the hand-off: the next task reaches a thread only after the last one's promise settled.
+  const { RunLane } = require('../../dist/concurrency/worker-pool/run-lane.js');
+  const lane = new RunLane(THREADS);
+  const waiting = new Map();
+  const runGated = (i) =>
+    rawGated.run({ a: i, b: 1 }, { name: 'add' }).finally(() => waiting.get(lane.release())?.());
   const variants = [
-    { name: 'WorkerPool.run', run: (i) => pool.run(addTask, { a: i, b: 1 }) },
+    { name: 'WorkerPool.run', run: current.run },
     { name: 'raw piscina', run: (i) => raw.run({ a: i, b: 1 }, { name: 'add' }) },
     {
       name: 'raw piscina + AbortSignal',
@@ -77,16 +101,17 @@ async function benchDispatch({ tasks, rounds }) {
         rawSignal.run({ a: i, b: 1 }, { name: 'add', signal: new AbortController().signal }),
     },
     {
-      name: `raw piscina behind WorkerPool's FifoLane (≤ ${THREADS} in piscina)`,
-      run: async (i) => {
-        const release = await lane.acquire(new AbortController().signal);
-        try {
-          return await rawGated.run({ a: i, b: 1 }, { name: 'add' });
-        } finally {
-          release();
-        }
+      name: `raw piscina behind WorkerPool's RunLane (≤ ${THREADS} in piscina)`,
+      run: (i) => {
+        const ticket = {};
+        if (lane.enter(ticket)) return runGated(i);
+        return new Promise((resolve) => waiting.set(ticket, resolve)).then(() => {
+          waiting.delete(ticket);
+          return runGated(i);
+        });
       },
     },
+    { name: `WorkerPool.run as of ${EXPRESS_REVISION} (before)`, run: before.run },
   ];
   const roundCount = Math.max(7, rounds); // rounds are short: more of them
   try {
@@ -98,7 +123,7 @@ async function benchDispatch({ tasks, rounds }) {
     );
     const rates = (v) => results.get(v).map((r) => r.perSecond);
     const cpu = (v) => results.get(v).map((r) => r.cpuUs);
-    const [pool_, raw_, signal_] = variants;
+    const [pool_, raw_, signal_, , before_] = variants;
     table(
       [
         'variant',
@@ -120,12 +145,17 @@ async function benchDispatch({ tasks, rounds }) {
       ]),
     );
     const ratio = pairedRatio(rates(pool_), rates(raw_));
+    const perRound = rates(pool_).map((r, i) => r / rates(raw_)[i]);
     console.log(
-      `\nWorkerPool.run/raw piscina: ${fmt.ratio(ratio)} tasks/s (median of per-round ratios; ` +
+      `\nWorkerPool.run/raw piscina: ${fmt.ratio(ratio)} tasks/s, the median of ${roundCount} ` +
+        `per-round ratios (min ${fmt.ratio(Math.min(...perRound))}, max ${fmt.ratio(Math.max(...perRound))}; ` +
         `ratio of medians ${fmt.ratio(median(rates(pool_)) / median(rates(raw_)))}), ` +
         `${fmt.ratio(pairedRatio(cpu(pool_), cpu(raw_)))} CPU per task. Against raw piscina + AbortSignal: ` +
-        `${fmt.ratio(pairedRatio(rates(pool_), rates(signal_)))} tasks/s. WorkerPool gives every task an ` +
-        `AbortSignal, a deadline timer and its FIFO admission (at most ${THREADS} tasks inside piscina at a time).`,
+        `${fmt.ratio(pairedRatio(rates(pool_), rates(signal_)))} tasks/s. WorkerPool gives every task a ` +
+        `deadline timer, a run record that piscina takes as its abort signal, and its FIFO admission ` +
+        `(at most ${THREADS} tasks inside piscina at a time). Against itself as of ${EXPRESS_REVISION}: ` +
+        `${fmt.ratio(pairedRatio(rates(pool_), rates(before_)))} tasks/s, ` +
+        `${fmt.ratio(pairedRatio(cpu(pool_), cpu(before_)))} CPU per task.`,
     );
     return {
       verdicts: [
@@ -137,7 +167,8 @@ async function benchDispatch({ tasks, rounds }) {
     };
   } finally {
     await Promise.all([
-      pool.onApplicationShutdown(),
+      current.pool.onApplicationShutdown(),
+      before.pool.onApplicationShutdown(),
       raw.destroy(),
       rawSignal.destroy(),
       rawGated.destroy(),

@@ -1,12 +1,9 @@
 /**
- * A FIFO semaphore: the admission of each WorkerPool lane and of ChildProcessRunner.
- * WorkerPool keeps its own queue
- * in front of piscina rather than using piscina's: piscina 5 puts a task with an abort
- * signal that it cannot dispatch at the head of its skip queue, so with signals on every
- * task (deadlines) its order is last-in first-out even with `stricterFIFO`.
+ * A FIFO semaphore: the admission of ChildProcessRunner. (WorkerPool admits through its
+ * own `RunLane`, which listens to no signal per waiter; see worker-pool/run-lane.ts.)
  *
- * A slot is held until the work itself settles, not until its caller gives up, so a
- * timed-out sharp call still counts against the limit while libuv finishes it.
+ * A slot is held until the work itself settles, not until its caller gives up, so work
+ * that outlives its caller still counts against the limit.
  */
 interface Waiter {
   /** Called with the slot taken, synchronously from the release that freed it. */

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { WorkerPoolModule } from './worker-pool.module';
-export { WorkerPool, type RunOptions } from './worker-pool.service';
+export { WorkerPool } from './worker-pool.service';
 export { WorkerPoolHealthIndicator } from './worker-pool.health';
 export { type WorkerPoolModuleOptions } from './worker-pool.options';
 export { type WorkerPoolStats, type ThreadStats } from './worker-pool.stats';
@@ -15,6 +15,7 @@ export {
   defineThreadTask,
   type InlineTask,
   type InlineTaskContext,
+  type RunOptions,
   type Task,
   type ThreadTask,
 } from './task';

@@ -2,6 +2,7 @@
  * Task descriptors: what `WorkerPool.run` needs to know about a task, typed so that the
  * compiler checks the input and result of every call.
  */
+import type { Transferable } from 'node:worker_threads';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
@@ -78,4 +79,14 @@ export function defineInlineTask<Input, Output>(
   run: (input: Input, context: InlineTaskContext) => Promise<Output>,
 ): InlineTask<Input, Output> {
   return { kind: 'inline', name, run };
+}
+
+/** Options of one {@link WorkerPool.run} call. */
+export interface RunOptions {
+  /** Cancels the task: a queued task leaves the queue; a running thread task stops its thread. */
+  signal?: AbortSignal;
+  /** Deadline for this task, queue wait included. Default: the pool's `taskTimeoutMs`. */
+  timeoutMs?: number;
+  /** Buffers to move to the thread instead of copying them (thread tasks only). */
+  transferList?: readonly Transferable[];
 }

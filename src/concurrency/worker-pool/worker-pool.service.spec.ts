@@ -1,3 +1,4 @@
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Hold } from '../../../test/support/hold';
 import {
@@ -178,6 +179,78 @@ describe('WorkerPool', () => {
     const [thread] = pool.stats().threads;
     expect(thread).toMatchObject({ tasksDone: 2, tasksFailed: 1 });
     expect(thread.runP99Ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('stops a running thread task whose signal aborts, and keeps serving', async () => {
+    const pool = await createPool({ threads: 1 });
+    const latch = new Hold();
+    holds.push(latch);
+    const controller = new AbortController();
+    const result = pool.run(hold, { flags: latch.flags, value: 1 }, { signal: controller.signal });
+    await latch.started();
+
+    controller.abort(new Error('client went away'));
+    const error = await result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskAbortedError);
+    expect((error as TaskAbortedError).cause).toMatchObject({ message: 'client went away' });
+    await expect(pool.run(add, { a: 1, b: 1 })).resolves.toBe(2);
+    expect(pool.stats()).toMatchObject({ aborted: 1, failed: 0, threadRestarts: 1 });
+  });
+
+  it('counts queue wait against the deadline: a queued task times out in the queue', async () => {
+    const pool = await createPool({ threads: 1, maxQueue: 4 });
+    const running = holdTask(pool, 5);
+    await running.latch.started();
+
+    const queued = pool.run(add, { a: 1, b: 1 }, { timeoutMs: 50 });
+    await expect(queued).rejects.toBeInstanceOf(TaskTimeoutError);
+    expect(pool.stats()).toMatchObject({ queueSize: 0, timedOut: 1, running: 1 });
+    running.latch.release();
+    await expect(running.result).resolves.toBe(5);
+    expect(pool.stats().threadRestarts).toBe(0); // the running task was not touched
+  });
+
+  it('keeps submission order around a queued task that was cancelled', async () => {
+    const pool = await createPool({ threads: 1, maxQueue: 10 });
+    const first = holdTask(pool);
+    await first.latch.started();
+    const controllers = Array.from({ length: 5 }, () => new AbortController());
+    const order: number[] = [];
+    const rest = controllers.map(({ signal }, i) =>
+      pool.run(add, { a: i, b: 0 }, { signal }).then((v) => order.push(v)),
+    );
+
+    controllers[1].abort();
+    await expect(rest[1]).rejects.toBeInstanceOf(TaskAbortedError);
+    first.latch.release();
+    await Promise.all([first.result, ...rest.filter((_, i) => i !== 1)]);
+    expect(order).toEqual([0, 2, 3, 4]);
+  });
+
+  it("leaves no listener on the caller's signal and no timer once its tasks settle", async () => {
+    const pool = await createPool({ threads: 2 });
+    const { signal } = new AbortController();
+    setMaxListeners(32, signal); // one listener per pending task; Node warns past 10
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const idle = timeouts();
+
+    const tasks = Array.from({ length: 20 }, (_, i) => pool.run(add, { a: i, b: 0 }, { signal }));
+    const failing = pool.run(fail, 'bad input', { signal }).catch(() => undefined);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(21);
+    expect(timeouts()).toBe(idle + 21); // a deadline per task while it is pending
+
+    await Promise.all([...tasks, failing]);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    expect(timeouts()).toBeLessThanOrEqual(idle); // others' timers may have fired meanwhile
+  });
+
+  it('records the wait and run time of every task it started', async () => {
+    const pool = await createPool({ threads: 1 });
+    const observed = { wait: 0, run: 0 };
+    pool.observeTimings((kind) => observed[kind]++);
+    await Promise.all([1, 2, 3].map((a) => pool.run(add, { a, b: 0 })));
+    expect(observed).toEqual({ wait: 3, run: 3 });
+    expect(pool.stats()).toMatchObject({ waitTime: { count: 3 }, runTime: { count: 3 } });
   });
 
   describe('in-process tasks', () => {

@@ -11,10 +11,8 @@ import {
 import { Piscina } from 'piscina';
 import { LatencyHistogram, observeTimings, type TimingKind } from '../latency-histogram';
 import { drainUntil } from '../drain';
-import { FifoLane } from '../fifo-lane';
 import {
   PoolClosedError,
-  TaskAbortedError,
   TaskQueueFullError,
   TaskTimeoutError,
   WorkerCrashedError,
@@ -27,17 +25,9 @@ import {
 } from './worker-pool.options';
 import { type WorkerPoolStats } from './worker-pool.stats';
 import { type PiscinaThread, type ThreadTally, tallyThread } from './thread-tally';
-import { type Task } from './task';
-
-/** Options of one {@link WorkerPool.run} call. */
-export interface RunOptions {
-  /** Cancels the task: a queued task leaves the queue; a running thread task stops its thread. */
-  signal?: AbortSignal;
-  /** Deadline for this task, queue wait included. Default: the pool's `taskTimeoutMs`. */
-  timeoutMs?: number;
-  /** Buffers to move to the thread instead of copying them (thread tasks only). */
-  transferList?: readonly Transferable[];
-}
+import { type RunOptions, type Task } from './task';
+import { RunLane } from './run-lane';
+import { TaskRun, type TaskRunOwner } from './task-run';
 
 // Under jest the app runs from .ts sources, and so must its threads (see the hook file).
 const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
@@ -48,11 +38,13 @@ const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
  * a deadline and its caller's signal.
  */
 @Injectable()
-export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class WorkerPool
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown, TaskRunOwner
+{
   private readonly logger = new Logger(WorkerPool.name);
   private readonly options: ResolvedWorkerPoolOptions;
-  private readonly threadLane: FifoLane;
-  private readonly inlineLane: FifoLane;
+  private readonly threadLane: RunLane<TaskRun>;
+  private readonly inlineLane: RunLane<TaskRun>;
   private readonly workers = new Map<number, { thread: PiscinaThread; tally: ThreadTally }>();
   /** Work started and not yet finished: may outlive its caller after a timeout or abort. */
   private readonly working = new Set<Promise<unknown>>();
@@ -72,8 +64,8 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
 
   constructor(@Inject(WORKER_POOL_OPTIONS) options: WorkerPoolModuleOptions) {
     this.options = resolveWorkerPoolOptions(options);
-    this.threadLane = new FifoLane(this.options.threads);
-    this.inlineLane = new FifoLane(this.options.inlineConcurrency);
+    this.threadLane = new RunLane(this.options.threads);
+    this.inlineLane = new RunLane(this.options.inlineConcurrency);
   }
 
   onModuleInit(): void {
@@ -83,7 +75,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       maxThreads: threads,
       // A fixed pool: threads that loaded native addons (sharp) are never reaped and re-created.
       idleTimeout: Infinity,
-      // Tasks reach piscina only when a thread is free (see FifoLane); this keeps piscina's
+      // Tasks reach piscina only when a thread is free (see run()); this keeps piscina's
       // own order fair too, should a thread die and leave tasks waiting for its successor.
       stricterFIFO: true,
       recordTiming: true,
@@ -119,13 +111,21 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
    * `TaskAbortedError` when `signal` aborts, `WorkerCrashedError` when the thread dies
    * under the task, or the task's own error.
    */
-  async run<Input, Output>(
+  run<Input, Output>(
     task: Task<Input, Output>,
     input: Input,
     options: RunOptions = {},
   ): Promise<Output> {
-    this.assertAvailable(task);
-    return this.runAdmitted(task, input, options);
+    const refused = this.refuse(task);
+    if (refused) return Promise.reject(refused);
+    const timeoutMs = options.timeoutMs ?? this.options.taskTimeoutMs;
+    const run = new TaskRun(task as Task<unknown, unknown>, input, options, timeoutMs, this);
+    run.arm();
+    // Our own FIFO in front of piscina's: piscina 5 puts a task that carries a signal (every
+    // task here, for its deadline) at the head of its skip queue when no thread is free, so
+    // its order would be last-in first-out even with stricterFIFO (piscina issue #899).
+    if (!run.settled && this.laneOf(task).enter(run)) this.start(run);
+    return run.promise as Promise<Output>;
   }
 
   /**
@@ -133,12 +133,8 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
    * `PoolClosedError`). Lets a caller refuse a request before reading a large input for it.
    */
   assertAvailable(task: Pick<Task<never, unknown>, 'kind'>): void {
-    try {
-      this.admit(task);
-    } catch (error) {
-      this.counters.rejected++;
-      throw error;
-    }
+    const refused = this.refuse(task);
+    if (refused) throw refused;
   }
 
   /**
@@ -218,8 +214,9 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       }
     }
     // Whatever still waits for a slot will never get one.
-    this.threadLane.rejectAll(new PoolClosedError());
-    this.inlineLane.rejectAll(new PoolClosedError());
+    for (const run of [...this.threadLane.drain(), ...this.inlineLane.drain()]) {
+      run.reject(this.classify(run, new PoolClosedError()));
+    }
     const piscina = this.piscina;
     this.piscina = undefined;
     await piscina.destroy();
@@ -231,123 +228,93 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     return this.threadLane.queued + this.inlineLane.queued + this.working.size;
   }
 
-  private admit(task: Pick<Task<never, unknown>, 'kind'>): void {
-    if (!this.accepting || !this.piscina) throw new PoolClosedError();
-    const lane = this.laneOf(task);
-    const mustWait = !lane.hasFreeSlot || lane.queued > 0;
-    if (mustWait && this.threadLane.queued + this.inlineLane.queued >= this.options.maxQueue) {
-      throw new TaskQueueFullError(this.options.maxQueue, this.options.retryAfterSeconds);
+  /** The error that refuses `task` now (closed, or queue full), counted; else undefined. */
+  private refuse(task: Pick<Task<never, unknown>, 'kind'>): Error | undefined {
+    let refusal: Error | undefined;
+    const queued = this.threadLane.queued + this.inlineLane.queued;
+    if (!this.accepting || !this.piscina) refusal = new PoolClosedError();
+    else if (this.laneOf(task).mustWait && queued >= this.options.maxQueue) {
+      refusal = new TaskQueueFullError(this.options.maxQueue, this.options.retryAfterSeconds);
     }
+    if (refusal) this.counters.rejected++;
+    return refusal;
   }
 
-  private laneOf(task: Pick<Task<never, unknown>, 'kind'>): FifoLane {
+  private laneOf(task: Pick<Task<never, unknown>, 'kind'>): RunLane<TaskRun> {
     return task.kind === 'thread' ? this.threadLane : this.inlineLane;
   }
 
-  private async runAdmitted<Input, Output>(
-    task: Task<Input, Output>,
-    input: Input,
-    options: RunOptions,
-  ): Promise<Output> {
-    const timeoutMs = options.timeoutMs ?? this.options.taskTimeoutMs;
-    const controller = new AbortController();
-    const onCallerAbort = () =>
-      controller.abort(new TaskAbortedError(task.name, { cause: options.signal?.reason }));
-    if (options.signal?.aborted) onCallerAbort();
-    else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new TaskTimeoutError(task.name, timeoutMs)),
-      timeoutMs,
+  /** Starts a run that holds a slot of its lane; the slot is freed when the work settles. */
+  private start(run: TaskRun): void {
+    run.startedAt = performance.now();
+    this.waitTime.record(run.startedAt - run.queuedAt);
+    const work = this.startWork(run);
+    this.working.add(work);
+    work.then(
+      (output) => this.finish(run, work, true, output),
+      (error) => this.finish(run, work, false, error),
     );
-    try {
-      const output = await this.execute(
-        task,
-        input,
-        controller.signal,
-        Date.now() + timeoutMs,
-        options,
-      );
-      this.counters.completed++;
-      return output;
-    } catch (error) {
-      throw this.classify(task, error, controller.signal);
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onCallerAbort);
-    }
-  }
-
-  private execute<Input, Output>(
-    task: Task<Input, Output>,
-    input: Input,
-    signal: AbortSignal,
-    deadline: number,
-    options: RunOptions,
-  ): Promise<Output> {
-    const queuedAt = performance.now();
-    return new Promise<Output>((resolve, reject) => {
-      const start = (release: () => void) => {
-        const startedAt = performance.now();
-        this.waitTime.record(startedAt - queuedAt);
-        const work = this.startWork(task, input, signal, deadline, options);
-        const settle = () => {
-          this.runTime.record(performance.now() - startedAt);
-          this.working.delete(done);
-          release();
-        };
-        const done: Promise<void> = work.then(settle, settle);
-        this.working.add(done);
-        // piscina rejects a thread task as soon as its signal aborts. An in-process task
-        // may run on: its caller learns of the timeout or abort at once, while the slot
-        // stays held until the work settles.
-        const outcome = task.kind === 'thread' ? work : Promise.race([work, rejectOnAbort(signal)]);
-        outcome.then((output) => {
-          // finished, but past its deadline or cancelled
-          if (signal.aborted) reject(signal.reason as Error);
-          else resolve(output);
-        }, reject);
-      };
-      this.laneOf(task).enter(signal, start, reject);
-    });
   }
 
   /** Starts the work itself; a synchronous throw becomes a rejection, so slots are always released. */
-  private startWork<Input, Output>(
-    task: Task<Input, Output>,
-    input: Input,
-    signal: AbortSignal,
-    deadline: number,
-    options: RunOptions,
-  ): Promise<Output> {
+  private startWork(run: TaskRun): Promise<unknown> {
+    const { task } = run;
     try {
       if (!this.piscina) throw new PoolClosedError();
-      if (task.kind === 'inline') return task.run(input, { signal, deadline });
-      return this.piscina.run(input, {
+      if (task.kind === 'inline') {
+        return task.run(run.takeInput(), { signal: run.inlineSignal(), deadline: run.deadline });
+      }
+      return this.piscina.run(run.takeInput(), {
         filename: task.filename,
         name: task.name,
-        signal,
-        transferList: options.transferList as Transferable[] | undefined,
-      }) as Promise<Output>;
+        signal: run,
+        transferList: run.options.transferList as Transferable[] | undefined,
+      });
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private classify(
-    task: Pick<Task<never, unknown>, 'kind' | 'name'>,
-    error: unknown,
-    signal: AbortSignal,
-  ): unknown {
-    if (signal.aborted) {
-      const reason: unknown = signal.reason;
-      if (reason instanceof TaskTimeoutError) this.counters.timedOut++;
+  /** The work settled: its slot goes to the next run (started now), then its caller is answered. */
+  private finish(run: TaskRun, work: Promise<unknown>, ok: boolean, result: unknown): void {
+    this.runTime.record(performance.now() - run.startedAt);
+    this.working.delete(work);
+    const next = this.laneOf(run.task).release();
+    if (next) this.start(next);
+    if (run.settled) return; // an in-process task whose caller already gave up
+    if (ok && !run.aborted) {
+      this.counters.completed++;
+      run.resolve(result);
+    } else {
+      // failed; or finished, but past its deadline or cancelled
+      run.reject(this.classify(run, ok ? run.reason : result));
+    }
+  }
+
+  /** From {@link TaskRun.abort}: the deadline passed or the caller's signal aborted. */
+  onRunAborted(run: TaskRun): void {
+    if (run.startedAt === 0) {
+      this.laneOf(run.task).remove(run); // queued (or refused before it queued)
+      run.reject(this.classify(run, run.reason));
+    } else if (run.task.kind === 'inline') {
+      // An in-process task may run on: its caller learns of the timeout or abort at once,
+      // while the slot stays held until the work settles.
+      run.reject(this.classify(run, run.reason));
+    }
+    // A running thread task: piscina, listening on the run, has rejected the task and stops
+    // its thread; finish() answers the caller.
+  }
+
+  private classify(run: TaskRun, error: unknown): unknown {
+    if (run.aborted) {
+      if (run.reason instanceof TaskTimeoutError) this.counters.timedOut++;
       else this.counters.aborted++;
-      return reason;
+      return run.reason;
     }
     this.counters.failed++;
     if (!this.accepting && isTermination(error)) return new PoolClosedError();
-    if (task.kind === 'thread' && isThreadDeath(error)) {
-      return new WorkerCrashedError(task.name, error);
+    if (run.task.kind === 'thread' && isThreadDeath(error)) {
+      return new WorkerCrashedError(run.task.name, error);
     }
     return error;
   }
@@ -377,11 +344,4 @@ function isErrorLike(error: unknown): error is Error {
   return (
     typeof error === 'object' && error !== null && typeof (error as Error).message === 'string'
   );
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason as Error);
-    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  });
 }

@@ -1,0 +1,129 @@
+import { type RunOptions, type Task } from './task';
+import { TaskAbortedError, TaskTimeoutError } from './worker-pool.errors';
+
+/** What a {@link TaskRun} reports to the pool that made it. */
+export interface TaskRunOwner {
+  /** The run's deadline passed or its caller aborted it; `run.reason` says which. */
+  onRunAborted(run: TaskRun): void;
+}
+
+/**
+ * One call of `WorkerPool.run`, from submission to settlement: the caller's promise, the
+ * deadline timer, the caller's signal, and the abort state.
+ *
+ * It is also the abort signal piscina gets for a thread task. piscina takes any object with
+ * `addEventListener('abort', …)`/`removeEventListener` and `aborted`/`reason` (its README,
+ * `run(task, { signal })`) and adds one listener per task. In Node 20 an `AbortController`
+ * with a listener added and removed costs about 4 µs, more than the rest of a dispatch
+ * (BENCHMARKS.md §2), so only in-process tasks, whose code may pass the signal on to other
+ * APIs, get a real one, made when they start.
+ */
+export class TaskRun {
+  readonly promise: Promise<unknown>;
+  /** `performance.now()` at submission, and at start (0 until then). */
+  readonly queuedAt = performance.now();
+  startedAt = 0;
+  /** The deadline as a `Date.now()` time, queue wait included. */
+  readonly deadline: number;
+  aborted = false;
+  reason: Error | undefined = undefined;
+  settled = false;
+  private input: unknown;
+  private resolvePromise!: (output: unknown) => void;
+  private rejectPromise!: (error: unknown) => void;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private piscinaListener: (() => void) | undefined = undefined;
+  private callerListener: (() => void) | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+
+  constructor(
+    readonly task: Task<unknown, unknown>,
+    input: unknown,
+    readonly options: RunOptions,
+    readonly timeoutMs: number,
+    private readonly owner: TaskRunOwner,
+  ) {
+    this.input = input;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolvePromise = resolve;
+      this.rejectPromise = reject;
+    });
+    this.deadline = Date.now() + timeoutMs;
+  }
+
+  /**
+   * Starts the deadline and listens to the caller's signal. Not in the constructor: an
+   * already-aborted signal reports to the owner at once, which then sees a whole run.
+   */
+  arm(): void {
+    const { signal } = this.options;
+    if (signal?.aborted) return this.callerAborted();
+    this.timer = setTimeout(expire, this.timeoutMs, this);
+    if (signal) {
+      this.callerListener = () => this.callerAborted();
+      signal.addEventListener('abort', this.callerListener, { once: true });
+    }
+  }
+
+  /** The input, handed over once at start: the run does not keep it alive while it runs. */
+  takeInput(): unknown {
+    const input = this.input;
+    this.input = undefined;
+    return input;
+  }
+
+  /** The signal an in-process task gets: a real one, since its code may pass it on. */
+  inlineSignal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /** Marks the run aborted, tells piscina and in-process code, then the owner. Idempotent. */
+  abort(reason: Error): void {
+    if (this.aborted || this.settled) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.disarm();
+    this.piscinaListener?.();
+    this.controller?.abort(reason);
+    this.owner.onRunAborted(this);
+  }
+
+  resolve(output: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.disarm();
+    this.resolvePromise(output);
+  }
+
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.disarm();
+    this.rejectPromise(error);
+  }
+
+  /** piscina's side of the signal: it adds one listener per task, and removes it when done. */
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.piscinaListener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.piscinaListener === listener) this.piscinaListener = undefined;
+  }
+
+  private callerAborted(): void {
+    this.abort(new TaskAbortedError(this.task.name, { cause: this.options.signal?.reason }));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.callerListener) this.options.signal?.removeEventListener('abort', this.callerListener);
+    this.callerListener = undefined;
+  }
+}
+
+function expire(run: TaskRun): void {
+  run.abort(new TaskTimeoutError(run.task.name, run.timeoutMs));
+}
