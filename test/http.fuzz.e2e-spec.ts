@@ -242,8 +242,9 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
         property(unservedCases(), {
           // README: no route, 404; OPTIONS may list a path's methods; a path that is not
           // valid percent-encoding cannot be routed at all (400); Swagger UI's static files
-          // under /docs/ redirect a directory to its slash form (301).
-          documented: [200, 204, 301, 400, 404],
+          // under /docs/ redirect a directory to its slash form (301) and refuse a path they
+          // will not map to a file (403).
+          documented: [200, 204, 301, 400, 403, 404],
           deadlineMs: PROBE_DEADLINE_MS,
           graceMs: GRACE_MS,
         }),

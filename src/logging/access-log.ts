@@ -60,6 +60,17 @@ function accessLine(request: FastifyRequest, status: number | undefined, ms?: nu
 export function installRequestLogging(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // HTTP/1.1 requires Host (RFC 9112, 3.2). Node's own check answers 400 with no body, so
+    // it is off (http-adapter.ts) and the refusal is made here, as JSON with a request id.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      reply.header('Connection', 'close');
+      void reply.code(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'An HTTP/1.1 request must have a Host header',
+      });
+      return;
+    }
     // Read now: once the socket has closed it no longer says (Node caches it per socket).
     void request.raw.socket?.remoteAddress;
     requestContext.run(request.log, done);

@@ -101,12 +101,14 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     if (status === 503 && !reply.hasHeader('retry-after') && !reply.raw.hasHeader('retry-after')) {
       reply.header('Retry-After', '1');
     }
+    // Every error body has `error`, the status's reason, whatever built the exception.
+    const reason = REASON[status as HttpStatus] ?? STATUS_CODES[status] ?? 'Error';
     if (typeof body !== 'object' || body === null) {
-      reply.code(status).send({ statusCode: status, message: capped(body) });
+      reply.code(status).send({ statusCode: status, error: reason, message: capped(body) });
     } else if ('message' in body) {
-      reply.code(status).send({ ...body, message: capped(body.message) });
+      reply.code(status).send({ error: reason, ...body, message: capped(body.message) });
     } else {
-      reply.code(status).send(body);
+      reply.code(status).send({ error: reason, ...body });
     }
   }
 

@@ -1,6 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type HttpConfig, readHttpConfig } from '../../config/http.config';
+import { capMessage } from './messages';
 import { processLogger, requestIdOf, requestLoggerFactory } from '../../logging';
 
 /**
@@ -16,6 +17,14 @@ export function createHttpAdapter(config: HttpConfig = readHttpConfig()): Fastif
     // Fastify's per-request lines are off: LoggingModule writes one access line per request.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdOf,
+    // A URL the router cannot decode fails before any hook: answer it like every other 400.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .header('X-Request-Id', request.id)
+        .header('Connection', 'close')
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: capMessage(error.message) });
+    },
     childLoggerFactory: requestLoggerFactory as never,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
@@ -24,9 +33,13 @@ export function createHttpAdapter(config: HttpConfig = readHttpConfig()): Fastif
       headersTimeout: config.headersTimeoutMs,
       // How often Node checks the two timeouts above (its default is 30 s).
       connectionsCheckingInterval: 1_000,
+      // Checked by the request hook instead, which answers JSON (see access-log.ts).
+      requireHostHeader: false,
     },
     // Only the routes that declare a body (RouteBody) read one; the rest is refused early.
     bodyLimit: 64 * 1024,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // maxParamLength: a long `:name` must reach its route (404 naming it, cut short), not
+    // Fastify's 414 without a request id. The URL itself is bounded by Node's header limit.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16_384 },
   });
 }

@@ -11,7 +11,7 @@ import {
   type OpenAPIObject,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bodyTooLarge, drainUnread } from '../../common/http/body-limits';
+import { bodyTooLarge, declaredOver, drainUnread } from '../../common/http/body-limits';
 import { RouteBody } from '../../common/http/route-body';
 import { childProcessConfig, type ChildProcessConfig } from '../../config';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
@@ -105,6 +105,9 @@ export class CommandsController implements DescribesOpenApi {
     const { command, args } = this.commands.prepare(name, query);
     const limit = this.config.maxInputBytes;
     const body = request.raw;
+    // The content-type parsers check this, but @fastify/multipart's takes multipart/form-data
+    // bodies past them: a command's stdin is bytes, whatever the client calls them.
+    if (declaredOver(body, limit)) throw bodyTooLarge(limit, 'The input');
 
     const cancel = new AbortController();
     clientGone.addEventListener('abort', () => cancel.abort(clientGone.reason), { once: true });
