@@ -209,7 +209,8 @@ describe('ChildProcessRunner', () => {
 
     it('fails a streamed command at the deadline: result and stdout get the same error', async () => {
       const runner = await createRunner();
-      const command = await startHanging(runner, 'hang.sh', { timeoutMs: 500 });
+      // Long enough for the group to be seen whole after its 'ready' line on a loaded machine.
+      const command = await startHanging(runner, 'hang.sh', { timeoutMs: 2_000 });
       const stdoutError = new Promise((resolve) => command.stdout.once('error', resolve));
       const error = await command.result.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CommandTimedOutError);
