@@ -1,5 +1,5 @@
 import { Inject, Module, Optional } from '@nestjs/common';
-import { isPath, RouteDeadlines } from '../../common/http/deadlines';
+import { poolTaskRoute, RouteDeadlines } from '../../common/http/deadlines';
 import { workerPoolConfig, type WorkerPoolConfig } from '../../config';
 import { ImageController } from './image.controller';
 import { ImageService } from './image.service';
@@ -17,13 +17,6 @@ export class ImageModule {
     @Optional() deadlines?: RouteDeadlines,
     @Optional() @Inject(workerPoolConfig.KEY) pool?: WorkerPoolConfig,
   ) {
-    // The pool's task deadline, queue wait included, is this route's.
-    if (pool)
-      deadlines?.register({
-        method: 'POST',
-        route: '/images/resize',
-        matches: (path) => isPath('/images/resize', path),
-        ms: () => pool.taskTimeoutMs,
-      });
+    if (pool) deadlines?.register(poolTaskRoute('/images/resize', pool.taskTimeoutMs));
   }
 }

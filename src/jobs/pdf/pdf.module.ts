@@ -1,5 +1,5 @@
 import { Inject, Module, Optional } from '@nestjs/common';
-import { isPath, RouteDeadlines } from '../../common/http/deadlines';
+import { poolTaskRoute, RouteDeadlines } from '../../common/http/deadlines';
 import { workerPoolConfig, type WorkerPoolConfig } from '../../config';
 import { PdfController } from './pdf.controller';
 import { PdfService } from './pdf.service';
@@ -19,13 +19,6 @@ export class PdfModule {
     @Optional() deadlines?: RouteDeadlines,
     @Optional() @Inject(workerPoolConfig.KEY) pool?: WorkerPoolConfig,
   ) {
-    // The pool's task deadline, queue wait included, is this route's.
-    if (pool)
-      deadlines?.register({
-        method: 'POST',
-        route: '/pdf/report',
-        matches: (path) => isPath('/pdf/report', path),
-        ms: () => pool.taskTimeoutMs,
-      });
+    if (pool) deadlines?.register(poolTaskRoute('/pdf/report', pool.taskTimeoutMs));
   }
 }

@@ -55,3 +55,8 @@ export function paramAfter(prefix: string, path: string): string | undefined {
     return undefined;
   }
 }
+
+/** `POST route` whose work is one pool task: the task's deadline, queue wait included. */
+export function poolTaskRoute(route: string, taskTimeoutMs: number): RouteDeadline {
+  return { method: 'POST', route, matches: (path) => isPath(route, path), ms: () => taskTimeoutMs };
+}
