@@ -197,9 +197,11 @@ function judgeRss(samples, runMs) {
   const peak = Math.max(...after.map((s) => s.bytes));
   const allowed = Math.max(8 * 2 ** 20, baseline * 0.1);
   const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+  // Not part of the rule: how fast it still grew in the second half (warm-up or leak?).
+  const half = after.filter((x) => x.at >= (after[0].at + after[after.length - 1].at) / 2);
   const text =
     `${mib(baseline)} → ${mib(final)} MiB (${final >= baseline ? '+' : ''}${mib(final - baseline)}; ` +
-    `allowed +${mib(allowed)}), peak ${mib(peak)} MiB`;
+    `allowed +${mib(allowed)}), peak ${mib(peak)} MiB, second half ${slope(half)} MiB/min`;
   return { ok: final - baseline <= allowed, text };
 }
 
@@ -325,6 +327,23 @@ function judgeOutages(monitor, limits, violate) {
     }
   }
   return all;
+}
+
+/** Least-squares slope of RSS samples, in MiB per minute. */
+function slope(samples) {
+  if (samples.length < 2) return '–';
+  const xs = samples.map((x) => x.at / 60_000);
+  const ys = samples.map((x) => x.bytes / 2 ** 20);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  const value = den === 0 ? 0 : num / den;
+  return `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
 }
 
 module.exports = { INVARIANTS, Judge, evaluate, judgeRss };
