@@ -1,11 +1,8 @@
 import { type RunOptions, type Task } from './task';
 import { TaskAbortedError, TaskTimeoutError } from './worker-pool.errors';
 
-/** What a {@link TaskRun} reports to the pool that made it. */
-export interface TaskRunOwner {
-  /** The run's deadline passed or its caller aborted it; `run.reason` says which. */
-  onRunAborted(run: TaskRun): void;
-}
+/** Told when a run's deadline passed or its caller aborted it (`run.reason` says which). */
+export type OnRunAborted = (run: TaskRun) => void;
 
 /**
  * One call of `WorkerPool.run`, from submission to settlement: the caller's promise, the
@@ -41,7 +38,7 @@ export class TaskRun {
     input: unknown,
     readonly options: RunOptions,
     readonly timeoutMs: number,
-    private readonly owner: TaskRunOwner,
+    private readonly onAborted: OnRunAborted,
   ) {
     this.input = input;
     this.promise = new Promise((resolve, reject) => {
@@ -53,7 +50,7 @@ export class TaskRun {
 
   /**
    * Starts the deadline and listens to the caller's signal. Not in the constructor: an
-   * already-aborted signal reports to the owner at once, which then sees a whole run.
+   * already-aborted signal reports at once, and `onAborted` should see a whole run.
    */
   arm(): void {
     const { signal } = this.options;
@@ -78,7 +75,7 @@ export class TaskRun {
     return this.controller.signal;
   }
 
-  /** Marks the run aborted, tells piscina and in-process code, then the owner. Idempotent. */
+  /** Marks the run aborted, tells piscina and in-process code, then `onAborted`. Idempotent. */
   abort(reason: Error): void {
     if (this.aborted || this.settled) return;
     this.aborted = true;
@@ -86,7 +83,7 @@ export class TaskRun {
     this.disarm();
     this.piscinaListener?.();
     this.controller?.abort(reason);
-    this.owner.onRunAborted(this);
+    this.onAborted(this);
   }
 
   resolve(output: unknown): void {

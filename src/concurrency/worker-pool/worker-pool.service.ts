@@ -27,7 +27,7 @@ import { type WorkerPoolStats } from './worker-pool.stats';
 import { type PiscinaThread, type ThreadTally, tallyThread } from './thread-tally';
 import { type RunOptions, type Task } from './task';
 import { RunLane } from './run-lane';
-import { TaskRun, type TaskRunOwner } from './task-run';
+import { TaskRun } from './task-run';
 
 // Under jest the app runs from .ts sources, and so must its threads (see the hook file).
 const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
@@ -38,9 +38,7 @@ const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
  * a deadline and its caller's signal.
  */
 @Injectable()
-export class WorkerPool
-  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown, TaskRunOwner
-{
+export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerPool.name);
   private readonly options: ResolvedWorkerPoolOptions;
   private readonly threadLane: RunLane<TaskRun>;
@@ -119,7 +117,13 @@ export class WorkerPool
     const refused = this.refuse(task);
     if (refused) return Promise.reject(refused);
     const timeoutMs = options.timeoutMs ?? this.options.taskTimeoutMs;
-    const run = new TaskRun(task as Task<unknown, unknown>, input, options, timeoutMs, this);
+    const run = new TaskRun(
+      task as Task<unknown, unknown>,
+      input,
+      options,
+      timeoutMs,
+      this.runAborted,
+    );
     run.arm();
     // Our own FIFO in front of piscina's: piscina 5 puts a task that carries a signal (every
     // task here, for its deadline) at the head of its skip queue when no thread is free, so
@@ -292,7 +296,7 @@ export class WorkerPool
   }
 
   /** From {@link TaskRun.abort}: the deadline passed or the caller's signal aborted. */
-  onRunAborted(run: TaskRun): void {
+  private readonly runAborted = (run: TaskRun): void => {
     if (run.startedAt === 0) {
       this.laneOf(run.task).remove(run); // queued (or refused before it queued)
       run.reject(this.classify(run, run.reason));
@@ -303,7 +307,7 @@ export class WorkerPool
     }
     // A running thread task: piscina, listening on the run, has rejected the task and stops
     // its thread; finish() answers the caller.
-  }
+  };
 
   private classify(run: TaskRun, error: unknown): unknown {
     if (run.aborted) {
