@@ -51,6 +51,11 @@ export class ClusterBootstrap {
       // Ctrl-C reaches the whole process group; the primary coordinates the shutdown, also
       // of a worker still booting.
       process.on('SIGINT', () => undefined);
+      // Node's own cluster messages (the listen hand-over, acks) are sent without a callback:
+      // when the primary dies first, even while this worker is still booting, they fail with
+      // EPIPE, which Node emits on cluster.worker; an 'error' with no listener is a crash with
+      // a stack on stderr. The 'disconnect' that follows ends this worker.
+      cluster.worker?.on('error', () => undefined);
       const config = options.config ?? readClusterConfig();
       startHere(options, (app) => superviseWorker(app, config));
       return;

@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GracefulShutdown } from './graceful-shutdown';
 import { type HeartbeatMessage, isPrimaryMessage, type WorkerMessage } from './cluster.protocol';
@@ -72,11 +71,6 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
       exitAfter(message.timeoutMs);
     }
   });
-  // Node's own cluster messages (connection hand-overs, acks) are sent without a callback:
-  // when the primary dies first they fail with EPIPE, which Node emits on cluster.worker,
-  // and an 'error' with no listener is a crash with a stack on stderr. The 'disconnect' that
-  // follows ends this worker.
-  cluster.worker?.on('error', () => undefined);
   process.once('SIGTERM', () => exitAfter(options.shutdownTimeoutMs));
   send({ cluster: 'ready', snapshot: snapshotOf(app) });
 }
