@@ -17,7 +17,7 @@ import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
-import * as workloads from './jobs';
+import * as workloads from './workloads';
 
 @Module({
   imports: [
@@ -39,7 +39,7 @@ import * as workloads from './jobs';
     MetricsModule,
     DeadlinesModule,
     HealthModule,
-    // The workloads listed in src/jobs/index.ts, one line each.
+    // The workloads listed in src/workloads/index.ts, one line each.
     ...Object.values<Type>(workloads),
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

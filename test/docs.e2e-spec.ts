@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/docs';
-import { CommandsService } from '../src/jobs/commands/commands.service';
+import { CommandsService } from '../src/workloads/commands/commands.service';
 import { registeredRoutes, startApp } from './support/app';
 import { freePort, ServiceProcess } from './support/service-process';
 
@@ -71,7 +71,7 @@ describe('API docs', () => {
     }
   });
 
-  it('describes the error body once, and every error answer of the jobs references it', () => {
+  it('describes the error body once, and every error answer of the workloads references it', () => {
     expect(document.components?.schemas?.ApiErrorBody).toMatchObject({
       type: 'object',
       required: ['statusCode', 'error', 'message'],

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { locate } from '../src/concurrency/child-process/executable';
-import { loadCommands } from '../src/jobs/commands/commands.catalog';
+import { loadCommands } from '../src/workloads/commands/commands.catalog';
 import { copyProject, removeProjectCopy } from './support/project-copy';
 
 interface Run {
@@ -52,9 +52,9 @@ describe('generators', () => {
   afterAll(() => removeProjectCopy(copy));
 
   describe('generate:task', () => {
-    // Not the README's example name: a user who followed the README has src/jobs/text-digest.
+    // Not the README's example name: a user who followed the README has src/workloads/text-digest.
     const name = 'generated-probe';
-    const dir = join('src', 'jobs', name);
+    const dir = join('src', 'workloads', name);
     const generated = ['worker', 'task', 'service', 'module', 'service.spec'].map((role) =>
       join(dir, `${name}.${role}.ts`),
     );
@@ -100,12 +100,12 @@ describe('generators', () => {
       ['worker-pool', /"worker-pool" is reserved/],
       ['health', /"health" is reserved/],
       ['delete', /JavaScript reserved word/],
-      ['pdf', /src\/jobs\/pdf\/ already exists; nothing was written/],
+      ['pdf', /src\/workloads\/pdf\/ already exists; nothing was written/],
       ['config', /"config" is reserved/],
       ['testing', /would declare TestingModule/],
       ['define-thread', /would declare defineThreadTask/],
       ['exports', /would declare exports/],
-      [name, /src\/jobs\/generated-probe\/ already exists; nothing was written/],
+      [name, /src\/workloads\/generated-probe\/ already exists; nothing was written/],
     ])('refuses %s and writes nothing', async (bad, message) => {
       const before = snapshot('src');
       const result = await run('scripts/generate/task.cjs', [bad]);

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { ImageService } from '../src/jobs/image/image.service';
+import { ImageService } from '../src/workloads/image/image.service';
 import { startApp } from './support/app';
 import { binary } from './support/binary';
 import { makeJpeg } from './support/images';

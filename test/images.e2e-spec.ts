@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { WorkerPool } from '../src/concurrency/worker-pool';
-import { sharp } from '../src/jobs/image/sharp';
+import { sharp } from '../src/workloads/image/sharp';
 import { startApp } from './support/app';
 import { binary } from './support/binary';
 import { makeJpeg, makePng, makePngBomb } from './support/images';

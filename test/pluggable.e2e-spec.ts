@@ -12,7 +12,7 @@ import type * as Fixtures from './fixtures/pool-tasks.worker';
 import { createHttpAdapter } from '../src/common/http/http-adapter';
 import { startApp } from './support/app';
 
-// Fixtures, not the shipped workloads: this spec must survive deleting any of src/jobs.
+// Fixtures, not the shipped workloads: this spec must survive deleting any of src/workloads.
 const addTask = defineThreadTask<typeof Fixtures>()(
   require.resolve('./fixtures/pool-tasks.worker'),
   'add',

@@ -43,7 +43,7 @@ describe('README: add your own task', () => {
       readme,
       '## Using the WorkerPool in your own service',
     );
-    const dir = join(copy, 'src', 'jobs', 'hash');
+    const dir = join(copy, 'src', 'workloads', 'hash');
     mkdirSync(dir);
     writeFileSync(join(dir, 'hash.worker.ts'), worker);
     writeFileSync(join(dir, 'hash.task.ts'), task);
@@ -58,7 +58,7 @@ describe('README: add your own task', () => {
           '@Module({ controllers: [HashController], providers',
         ),
     );
-    const index = join(copy, 'src', 'jobs', 'index.ts');
+    const index = join(copy, 'src', 'workloads', 'index.ts');
     writeFileSync(index, readFileSync(index, 'utf8') + indexLine.replace(/^\/\/.*\n/, ''));
 
     await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {

@@ -36,7 +36,7 @@ const SPECIFIER = /(?:\bfrom|\bimport\(|\brequire(?:\.resolve)?\()\s*['"](\.[^'"
 
 /** Every line of src, outside the workload's own folder, that imports from that folder. */
 function referencesTo(project: string, workload: string): string[] {
-  const folder = join(project, 'src', 'jobs', workload);
+  const folder = join(project, 'src', 'workloads', workload);
   const inFolder = (path: string) => path === folder || path.startsWith(folder + sep);
   return sourceFiles(join(project, 'src'))
     .filter((file) => !inFolder(file))
@@ -51,10 +51,10 @@ function referencesTo(project: string, workload: string): string[] {
     );
 }
 
-/** What the README says to do: delete the folder and its one line in src/jobs/index.ts. */
+/** What the README says to do: delete the folder and its one line in src/workloads/index.ts. */
 function removeWorkload(project: string, workload: string): void {
-  rmSync(join(project, 'src', 'jobs', workload), { recursive: true });
-  const index = join(project, 'src', 'jobs', 'index.ts');
+  rmSync(join(project, 'src', 'workloads', workload), { recursive: true });
+  const index = join(project, 'src', 'workloads', 'index.ts');
   const lines = readFileSync(index, 'utf8').split('\n');
   writeFileSync(index, lines.filter((line) => !line.includes(`'./${workload}/`)).join('\n'));
 }
@@ -83,11 +83,11 @@ describe('removing a shipped workload', () => {
   };
 
   it.each(WORKLOADS)(
-    'src/jobs/%s is its folder and one line of src/jobs/index.ts; the rest still builds',
+    'src/workloads/%s is its folder and one line of src/workloads/index.ts; the rest still builds',
     async (workload) => {
       const dir = project();
       expect(referencesTo(dir, workload)).toEqual([
-        expect.stringMatching(new RegExp(`^src/jobs/index\\.ts: export .* from '\\./${workload}/`)),
+        expect.stringMatching(new RegExp(`^src/workloads/index\\.ts: export .* from '\\./${workload}/`)),
       ]);
       removeWorkload(dir, workload);
       expect(referencesTo(dir, workload)).toEqual([]);

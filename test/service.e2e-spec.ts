@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { sharp } from '../src/jobs/image/sharp';
+import { sharp } from '../src/workloads/image/sharp';
 import { makePng } from './support/images';
 import { extractPdf } from './support/pdf-text';
 import { logLines } from './support/log-lines';

@@ -6,8 +6,8 @@
  * Not part of the product. Env PORT; answers /health/live, /health/ready, POST /pdf/report.
  */
 const http = require('node:http');
-const { renderReport } = require('../../dist/jobs/pdf/report.render.js');
-const { parseReport } = require('../../dist/jobs/pdf/report.validation.js');
+const { renderReport } = require('../../dist/workloads/pdf/report.render.js');
+const { parseReport } = require('../../dist/workloads/pdf/report.validation.js');
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGES = 200;

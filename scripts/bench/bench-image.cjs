@@ -36,7 +36,7 @@ let jpeg;
 /** The test JPEG, made once per bench run with the service's sharp and kept in a temp dir. */
 async function testJpeg() {
   if (!jpeg) {
-    const { sharp } = require('../../dist/jobs/image/sharp.js');
+    const { sharp } = require('../../dist/workloads/image/sharp.js');
     const data = await photoLikeJpeg(sharp);
     const { width, height } = await sharp(data).metadata();
     const dir = mkdtempSync(join(tmpdir(), 'bench-image-'));

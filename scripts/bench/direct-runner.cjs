@@ -9,7 +9,7 @@
  *   { type: 'round', seconds } → { type: 'result', ops, errors, seconds, perSecond, rss, peakRss }
  *   { type: 'close' }          → exits
  *
- * Modes: `pdf` (raw piscina on dist/jobs/pdf/pdf.worker.js), `image-inline` (the service's
+ * Modes: `pdf` (raw piscina on dist/workloads/pdf/pdf.worker.js), `image-inline` (the service's
  * resizeImage on this thread, sharp on libuv's pool), `image-thread` (the same function on
  * a piscina pool, fixtures/resize.worker.cjs).
  */
@@ -36,7 +36,7 @@ function fixedPool(filename, threads) {
 /** Returns `{ op, check, close }`: one unit of work, a sanity check of its result, cleanup. */
 function setup(config) {
   if (config.mode === 'pdf') {
-    const pool = fixedPool(join(DIST, 'jobs', 'pdf', 'pdf.worker.js'), config.threads);
+    const pool = fixedPool(join(DIST, 'workloads', 'pdf', 'pdf.worker.js'), config.threads);
     // The service's defaults: DejaVu Sans, no fallback fonts, refuse missing glyphs.
     const task = {
       report: config.report,
@@ -54,7 +54,7 @@ function setup(config) {
     };
   }
   // Loads sharp on the main thread (cache off, as in the service) before any pool starts.
-  const { sharp } = require(join(DIST, 'jobs', 'image', 'sharp.js'));
+  const { sharp } = require(join(DIST, 'workloads', 'image', 'sharp.js'));
   const data = readFileSync(config.imagePath);
   const check = (image) => ({
     bytes: image.data.byteLength,
@@ -66,7 +66,7 @@ function setup(config) {
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE,
   };
   if (config.mode === 'image-inline') {
-    const { resizeImage } = require(join(DIST, 'jobs', 'image', 'image.resize.js'));
+    const { resizeImage } = require(join(DIST, 'workloads', 'image', 'image.resize.js'));
     return {
       info,
       op: () => {

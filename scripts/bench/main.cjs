@@ -14,9 +14,9 @@ const { UV_THREADPOOL_SIZE } = require('./processes.cjs');
 const ROOT = join(__dirname, '..', '..');
 const NEEDED = [
   'main.js',
-  'jobs/pdf/report.render.js',
-  'jobs/pdf/pdf.worker.js',
-  'jobs/image/image.resize.js',
+  'workloads/pdf/report.render.js',
+  'workloads/pdf/pdf.worker.js',
+  'workloads/image/image.resize.js',
   'concurrency/worker-pool/index.js',
 ];
 

@@ -41,7 +41,7 @@ const USAGE = `Usage: npm run generate:command -- [options] <name> <executable> 
 
 Parameters ({placeholders} filled from the query) are added by hand: see the README.`;
 
-/** The same rule as src/jobs/commands/commands.catalog.ts. */
+/** The same rule as src/workloads/commands/commands.catalog.ts. */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const OPTIONS = { '--timeout-ms': 'timeoutMs', '--max-output-bytes': 'maxOutputBytes' };
 

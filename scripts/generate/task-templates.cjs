@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The files `generate:task` writes for a task `<name>`, shaped like src/jobs/pdf: a worker
+ * The files `generate:task` writes for a task `<name>`, shaped like src/workloads/pdf: a worker
  * file the pool loads on its threads only, a typed descriptor, an injectable service, a
  * module, and a spec that runs the task on a real thread.
  */
@@ -91,7 +91,7 @@ import { ${Pascal}Service } from './${name}.service';
  * Provides ${Pascal}Service.
  *
  * WorkerPool comes from WorkerPoolModule, which is global. Add a controller here to serve
- * the task over HTTP (see src/jobs/pdf).
+ * the task over HTTP (see src/workloads/pdf).
  */
 @Module({
   providers: [${Pascal}Service],

@@ -1,9 +1,9 @@
 'use strict';
 /**
- * `npm run generate:task -- <name> [--no-wire]`: a new thread task in src/jobs/<name>/ —
+ * `npm run generate:task -- <name> [--no-wire]`: a new thread task in src/workloads/<name>/ —
  * worker, typed descriptor, service, module and a spec that runs it on a real thread — next
  * to the shipped workloads, and its module wired into the app (unless --no-wire): one export
- * line appended to src/jobs/index.ts, whose modules AppModule imports. Without that file,
+ * line appended to src/workloads/index.ts, whose modules AppModule imports. Without that file,
  * the module is added to the `imports` of AppModule instead.
  *
  * Never overwrites: an existing folder, or a module name already in use, is refused before
@@ -34,13 +34,13 @@ const { taskFiles } = require('./task-templates.cjs');
 const USAGE = `Usage: npm run generate:task -- <name> [--no-wire]
 
   <name>     kebab-case: a lower-case letter, then lower-case letters, digits and single
-             hyphens (e.g. "word-count"); the files go to src/jobs/<name>/
+             hyphens (e.g. "word-count"); the files go to src/workloads/<name>/
   --no-wire  do not wire the module into the app; print the line to add instead`;
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const MAX_NAME = 40;
 const APP_MODULE = join(ROOT, 'src', 'app.module.ts');
-const JOBS_INDEX = join(ROOT, 'src', 'jobs', 'index.ts');
+const WORKLOADS_INDEX = join(ROOT, 'src', 'workloads', 'index.ts');
 
 /** Names of the project's own folders and modules; a task by that name would read as one of them. */
 const RESERVED = new Set([
@@ -53,6 +53,7 @@ const RESERVED = new Set([
   'health',
   'index',
   'jobs',
+  'workloads',
   'logging',
   'main',
   'metrics',
@@ -160,8 +161,8 @@ function wireIntoAppModule(source, moduleName, importPath) {
  */
 async function planWiring({ name, Pascal }) {
   const moduleName = `${Pascal}Module`;
-  const useIndex = existsSync(JOBS_INDEX);
-  const file = useIndex ? JOBS_INDEX : APP_MODULE;
+  const useIndex = existsSync(WORKLOADS_INDEX);
+  const file = useIndex ? WORKLOADS_INDEX : APP_MODULE;
   const source = readFileSync(file, 'utf8');
   if (new RegExp(`\\b${moduleName}\\b`).test(source)) {
     throw new GenerateError(
@@ -171,7 +172,7 @@ async function planWiring({ name, Pascal }) {
   }
   const edited = useIndex
     ? `${source}${source.endsWith('\n') || source === '' ? '' : '\n'}${exportLine(name, Pascal)}\n`
-    : wireIntoAppModule(source, moduleName, `./jobs/${name}/${name}.module`);
+    : wireIntoAppModule(source, moduleName, `./workloads/${name}/${name}.module`);
   if (edited === undefined) return { file };
   // Reformat only a file that was formatted, so that the edit is the whole diff.
   const text = (await isFormatted(file, source)) ? await format(file, edited) : edited;
@@ -202,7 +203,7 @@ async function main() {
   }
   const names = namesOf(parsed.positionals[0]);
   const { name, Pascal } = names;
-  const dir = join(ROOT, 'src', 'jobs', name);
+  const dir = join(ROOT, 'src', 'workloads', name);
   const shown = relative(ROOT, dir);
   if (existsSync(dir)) {
     throw new GenerateError(`${shown}/ already exists; nothing was written`);
@@ -234,15 +235,15 @@ async function main() {
   const moduleName = `${Pascal}Module`;
   if (wiring?.text !== undefined) {
     out.push(`Wired ${moduleName} into the app: ${relative(ROOT, wiring.file)}.`);
-  } else if (existsSync(JOBS_INDEX)) {
+  } else if (existsSync(WORKLOADS_INDEX)) {
     out.push(
-      'To wire the module into the app, add this line to src/jobs/index.ts:',
+      'To wire the module into the app, add this line to src/workloads/index.ts:',
       `  ${exportLine(name, Pascal)}`,
     );
   } else {
     out.push(
       'To wire the module into the app, add to src/app.module.ts:',
-      `  import { ${moduleName} } from './jobs/${name}/${name}.module';`,
+      `  import { ${moduleName} } from './workloads/${name}/${name}.module';`,
       `  and ${moduleName} to the imports of @Module({ imports: [...] })`,
     );
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
-import { sharp } from '../../../src/jobs/image/sharp';
+import { sharp } from '../../../src/workloads/image/sharp';
 import type { Exchange } from '../exchange';
 import { NUMBER_LIKE } from '../hostile';
 import { makePng, makePngBomb } from '../images';
