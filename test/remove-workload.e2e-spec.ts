@@ -87,7 +87,9 @@ describe('removing a shipped workload', () => {
     async (workload) => {
       const dir = project();
       expect(referencesTo(dir, workload)).toEqual([
-        expect.stringMatching(new RegExp(`^src/workloads/index\\.ts: export .* from '\\./${workload}/`)),
+        expect.stringMatching(
+          new RegExp(`^src/workloads/index\\.ts: export .* from '\\./${workload}/`),
+        ),
       ]);
       removeWorkload(dir, workload);
       expect(referencesTo(dir, workload)).toEqual([]);
