@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as fontkit from 'fontkit';
+import { cacheSubsetGlyphs } from './subset-glyphs';
 
 type Doc = PDFKit.PDFDocument;
 
@@ -117,6 +118,7 @@ function embeddedFace(name: string, font: fontkit.Font): Face {
       positions.map((p) => ({ ...p })),
     ) as unknown as fontkit.GlyphRun;
   };
+  cacheSubsetGlyphs(font);
   const scale = 1000 / font.unitsPerEm;
   return {
     name,
