@@ -3,6 +3,8 @@ import * as fontkit from 'fontkit';
 import { cacheSubsetGlyphs } from './subset-glyphs';
 
 const DEJAVU = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+// Offsets of its glyphs in 16-bit words (loca's short format), where the others use 32 bits.
+const DEJAVU_EXTRA_LIGHT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-ExtraLight.ttf');
 const NOTO_SANS_JP =
   require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
 
@@ -23,7 +25,8 @@ describe('cacheSubsetGlyphs', () => {
 
   it.each([
     ['DejaVu Sans', DEJAVU],
-    ['Noto Sans JP', NOTO_SANS_JP],
+    ['DejaVu Sans ExtraLight', DEJAVU_EXTRA_LIGHT],
+    ['Noto Sans JP (no cvt, no fpgm)', NOTO_SANS_JP],
   ])('makes the same font files as fontkit, subset after subset (%s)', (_, file) => {
     const reference = open(file);
     const cached = open(file);
