@@ -29,7 +29,9 @@ async function draw(face: Face, text: string, measure: boolean): Promise<Buffer>
   doc.registerFont(face.name, face.src as Parameters<typeof doc.registerFont>[1]);
   const textWidth = measure ? (face.advance(text, doc) * 12) / 1000 : undefined;
   face.use(doc, 12);
-  doc.text(text, 50, 50, { lineBreak: false, textWidth, wordCount: 1 });
+  // Known width, as the text layout passes it (pdfkit's types do not list the option).
+  const options = { lineBreak: false, textWidth, wordCount: 1 } as PDFKit.Mixins.TextOptions;
+  doc.text(text, 50, 50, options);
   doc.end();
   await ended;
   return Buffer.concat(chunks);
