@@ -108,7 +108,7 @@ export class HelperProcessSpawner implements Spawner {
 
   private start(): ChildProcess {
     this.tag = randomUUID();
-    const host = fork(HOST, [], {
+    const host = fork(HOST, [String(process.pid)], {
       serialization: 'advanced',
       // The host needs nothing of the service's environment (and its secrets).
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [SPAWN_TAG_VARIABLE]: this.tag },
