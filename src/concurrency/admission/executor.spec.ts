@@ -82,11 +82,7 @@ class CallExecutor extends Executor {
   }
 
   close(): Promise<boolean> {
-    return this.drain(
-      () => this.lane.queued + this.working.size,
-      () => this.working,
-      'calls',
-    );
+    return this.drain(() => this.lane.queued + this.working.size, this.working, 'calls');
   }
 
   protected queueFullError(maxQueue: number, retryAfterSeconds: number): QueueFullError {

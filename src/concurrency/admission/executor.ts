@@ -110,12 +110,13 @@ export abstract class Executor implements BeforeApplicationShutdown {
 
   /**
    * Shutdown's wait: stops taking work, then waits while `pending()` runs are queued or
-   * running, until they end or the `shutdownTimeoutMs` budget runs out. `running()` gives
-   * the promises of the work running now. Resolves true if everything ended in time.
+   * running, until they end or the `shutdownTimeoutMs` budget runs out. `running` holds
+   * the promises of the work running at each moment (a live Set). Resolves true if
+   * everything ended in time.
    */
   protected async drain(
     pending: () => number,
-    running: () => Iterable<Promise<unknown>>,
+    running: Iterable<Promise<unknown>>,
     noun: string,
   ): Promise<boolean> {
     this.beforeApplicationShutdown();

@@ -184,8 +184,8 @@ export class ChildProcessRunner extends Executor implements OnModuleInit, OnAppl
    * with `RunnerClosedError`. Resolves only once every child and its group are gone.
    */
   async onApplicationShutdown(): Promise<void> {
-    const inflight = () => this.inflight.size;
-    if (!(await this.drain(inflight, () => this.inflight, 'commands'))) {
+    const drained = await this.drain(() => this.inflight.size, this.inflight, 'commands');
+    if (!drained) {
       this.logger.warn(`Shutdown: stopping ${this.runs.size} commands at the timeout`);
       for (const run of [...this.runs]) run.abort({ kind: 'closed' });
       await Promise.allSettled([...this.inflight]);

@@ -155,13 +155,8 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
   /** Lets accepted work finish within `shutdownTimeoutMs`, then stops every thread. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.piscina) return;
-    if (
-      !(await this.drain(
-        () => this.pending(),
-        () => this.working,
-        'tasks',
-      ))
-    ) {
+    const drained = await this.drain(() => this.pending(), this.working, 'tasks');
+    if (!drained) {
       this.logger.warn('Shutdown: tasks still queued or running at the timeout are stopped');
     }
     // Whatever still waits for a slot will never get one.
