@@ -10,7 +10,8 @@
  */
 module.exports = {
   rootDir: '.',
-  testEnvironment: 'node',
+  // jest's node environment, plus the Node warnings of the jest process (node-environment.cjs).
+  testEnvironment: '<rootDir>/test/support/node-environment.cjs',
   // Property-based specs are *.fuzz.spec.ts and test/*.fuzz.e2e-spec.ts: matched here too
   // (npm run fuzz runs only them, with more cases).
   testRegex: ['src/.+\\.spec\\.ts$', 'test/.+\\.e2e-spec\\.ts$'],
@@ -24,8 +25,12 @@ module.exports = {
     '/node_modules/(?!@nestjs/|content-disposition/|@fastify/static/node_modules/content-disposition/)',
   ],
   testTimeout: 30_000,
-  // The services the e2e specs start must write JSON lines only.
-  setupFilesAfterEnv: ['<rootDir>/test/support/json-output.setup.ts'],
+  // The services the e2e specs start must write JSON lines only, and a test file fails when
+  // Node printed a warning in the jest process while it ran.
+  setupFilesAfterEnv: [
+    '<rootDir>/test/support/json-output.setup.ts',
+    '<rootDir>/test/support/node-warnings.setup.ts',
+  ],
   // Real threads and real servers: two suites at a time is what 2 cores can run honestly.
   maxWorkers: 2,
 };
