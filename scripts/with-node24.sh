@@ -19,6 +19,11 @@ bin="$home/node_modules/$package/bin"
 
 say() { echo "with-node24: $*" >&2; }
 
+if [ $# -eq 0 ]; then
+  say "usage: bash scripts/with-node24.sh <command> [args...]"
+  exit 2
+fi
+
 # A Node of the pinned major in bin dir $1.
 usable() {
   [ -x "$1/node" ] && [ "$("$1/node" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" = "$major" ]
