@@ -87,21 +87,47 @@ describe('the Node this suite runs on', () => {
     expect(compiled).toEqual([]);
   });
 
-  it("detects a file's type with @nestjs/common's FileTypeValidator (file-type 21, see package.json overrides)", async () => {
+  // package.json's overrides hold three transitive dependencies at their last major for
+  // Node 20 (the newest want Node >= 22): each is called here the way its dependent calls it.
+  it('runs the dependencies held back by overrides the way their dependents call them', async () => {
     const results = await evaluate(
       `const { FileTypeValidator } = require('@nestjs/common');
+       const fastify = require('fastify');
        const sharp = require('sharp');
        (async () => {
+         // file-type 21: @nestjs/common's FileTypeValidator reads the magic number.
          const png = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).png().toBuffer();
          const jpeg = await sharp(png).jpeg().toBuffer();
          const validator = new FileTypeValidator({ fileType: 'image/png' });
-         console.log(JSON.stringify([
+         const fileType = [
            await validator.isValid({ buffer: png, mimetype: 'image/png' }),
            await validator.isValid({ buffer: jpeg, mimetype: 'image/png' }),
-         ]));
+         ];
+         // content-disposition 2: @fastify/static's reply.download() names the file;
+         // cookie 1: light-my-request (fastify.inject) writes the request's Cookie header.
+         const app = fastify();
+         await app.register(require('@fastify/static'), { root: ${JSON.stringify(ROOT)}, serve: false });
+         app.get('/download', (request, reply) => reply.download('package.json', 'r\u00e9sum\u00e9.json'));
+         app.get('/cookie', (request) => request.headers.cookie);
+         const download = await app.inject({ url: '/download' });
+         const cookie = await app.inject({ url: '/cookie', cookies: { a: 'b c', d: '1' } });
+         await app.close();
+         console.log(JSON.stringify({
+           fileType,
+           download: [download.statusCode, download.headers['content-disposition'], JSON.parse(download.body).name],
+           cookie: cookie.body,
+         }));
        })();`,
     );
-    expect(results).toEqual([true, false]);
+    expect(results).toEqual({
+      fileType: [true, false],
+      download: [
+        200,
+        `attachment; filename="r?sum?.json"; filename*=UTF-8''r%C3%A9sum%C3%A9.json`,
+        'nest-concurrency-starter',
+      ],
+      cookie: 'a=b%20c; d=1',
+    });
   });
 
   it('runs `node dist/main.js` on it from start to exit, which prints no Node warning', async () => {
