@@ -24,6 +24,8 @@ export class ServiceProcess {
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Settles once the process has exited and its output has all been read. */
+  readonly closed: Promise<void>;
   /** False for a service asked for pretty logs: its lines are text on purpose. */
   readonly jsonOnly: boolean;
   /** The output of each stream on its own: lines of one are never cut by the other's. */
@@ -47,6 +49,7 @@ export class ServiceProcess {
       code: code as number | null,
       signal: signal as NodeJS.Signals | null,
     }));
+    this.closed = once(this.child, 'close').then(() => undefined);
   }
 
   /** Polls `url` until it answers 200, or fails after `timeoutMs` (or when the process exits). */
