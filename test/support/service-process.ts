@@ -52,8 +52,11 @@ export class ServiceProcess {
     this.closed = once(this.child, 'close').then(() => undefined);
   }
 
-  /** Polls `url` until it answers 200, or fails after `timeoutMs` (or when the process exits). */
-  async waitForOk(url: string, timeoutMs = 15_000): Promise<void> {
+  /**
+   * Polls `url` until it answers 200, or fails after `timeoutMs` (or when the process exits).
+   * A boot takes 2–3 s on a quiet 2-core machine, and over 15 s on a shared one at load 20–30.
+   */
+  async waitForOk(url: string, timeoutMs = 30_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (this.child.exitCode !== null) throw new Error(`service exited:\n${this.output}`);
