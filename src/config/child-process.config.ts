@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { registerAs } from '@nestjs/config';
 import { envInt } from './env';
 
 export interface ChildProcessConfig {
@@ -21,7 +20,7 @@ export interface ChildProcessConfig {
   commandsFile: string;
 }
 
-export const childProcessConfig = registerAs('childProcess', (): ChildProcessConfig => ({
+export const readChildProcessConfig = (): ChildProcessConfig => ({
   maxConcurrency: envInt(process.env, 'CHILD_PROCESS_MAX_CONCURRENCY', {
     default: 4,
     min: 1,
@@ -58,4 +57,4 @@ export const childProcessConfig = registerAs('childProcess', (): ChildProcessCon
   commandsFile: process.env.COMMANDS_CONFIG?.trim()
     ? resolve(process.env.COMMANDS_CONFIG.trim())
     : join(__dirname, '..', '..', 'config', 'commands.json'),
-}));
+});
