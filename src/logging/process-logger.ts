@@ -11,8 +11,17 @@ import { type LoggingConfig, readLoggingConfig } from '../config/logging.config'
 
 export type { Logger } from 'pino';
 
-/** What the cluster code logs through: a line of text, at a level (`info` by default). */
-export type LogLine = (line: string, level?: 'info' | 'warn' | 'error') => void;
+/**
+ * A line with fields: programs (tests, benchmarks, log queries) match the fields, such as
+ * `event`; people read `msg`.
+ */
+export interface LogRecord {
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** What the cluster code logs through: a line of text or a record, at a level (`info` by default). */
+export type LogLine = (line: string | LogRecord, level?: 'info' | 'warn' | 'error') => void;
 
 export interface ProcessLoggerOptions {
   /**
@@ -69,7 +78,14 @@ export function setProcessLogger(logger: Logger): void {
 }
 
 /** A {@link LogLine} over the process logger. */
-export const logLine: LogLine = (line, level = 'info') => processLogger()[level](line);
+export const logLine: LogLine = (line, level = 'info') => {
+  if (typeof line === 'string') {
+    processLogger()[level](line);
+    return;
+  }
+  const { msg, ...fields } = line;
+  processLogger()[level](fields, msg);
+};
 
 function defaultWorkerLabel(): string {
   if (!cluster.isWorker) return 'main';
