@@ -33,18 +33,31 @@ export interface ProcessLoggerOptions {
   config?: LoggingConfig;
   /** Default: stdout (JSON), or a pino-pretty stream on stdout (pretty). */
   destination?: DestinationStream;
+  /**
+   * Lines may name another process in their own `pid` (the cluster primary's events name the
+   * app worker they are about): this process's pid then goes only on lines without one, so
+   * no line carries two `pid` keys. Default false: every line has this process's pid.
+   */
+  linesMayNamePid?: boolean;
 }
 
 /** A pino logger whose every line carries `pid` and `worker`. */
 export function createProcessLogger(options: ProcessLoggerOptions): Logger {
   const config = options.config ?? loggingConfigOrDefaults();
+  const ownPid = options.linesMayNamePid ? {} : { pid: process.pid };
   return pino(
     {
       level: config.level,
       // No hostname: the platform (a pod, a container) already tags every line with it.
-      base: { pid: process.pid, worker: options.worker },
+      base: { ...ownPid, worker: options.worker },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        ...(options.linesMayNamePid && {
+          log: (fields: Record<string, unknown>) =>
+            'pid' in fields ? fields : { pid: process.pid, ...fields },
+        }),
+      },
       // Access lines build their `req` and `res` fields themselves (method, path, remote
       // address; status): these win over the serializers Fastify would add, which would
       // read a whole request and reply.
@@ -67,9 +80,12 @@ export function processLogger(): Logger {
   return (current ??= createProcessLogger({ worker: defaultWorkerLabel() }));
 }
 
-/** Names this process's role on every following line (the cluster primary: `"primary"`). */
-export function labelProcess(worker: string): void {
-  setProcessLogger(createProcessLogger({ worker }));
+/**
+ * Names this process's role on every following line (the cluster primary: `"primary"`,
+ * whose events carry the pid of the app worker they are about).
+ */
+export function labelProcess(worker: string, options: { linesMayNamePid?: boolean } = {}): void {
+  setProcessLogger(createProcessLogger({ worker, ...options }));
 }
 
 /** Replaces the process logger: a test capturing lines, or an app bringing its own pino. */

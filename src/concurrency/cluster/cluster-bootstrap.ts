@@ -3,6 +3,7 @@ import { readClusterConfig, type ClusterConfig } from '../../config/cluster.conf
 import { loadEnvFile } from '../../config/env-file';
 import { readLoggingConfig } from '../../config/logging.config';
 import { labelProcess, logLine, type LogLine, processLogger } from '../../logging/process-logger';
+import { clusterEvents } from './cluster.events';
 import { ClusterPrimary, KILL_GRACE_MS } from './cluster-primary';
 import type { ClusterView } from './cluster-view';
 import { SingleProcessView } from './single-process-view';
@@ -12,7 +13,7 @@ import { detectCpuBudget } from './cpu-budget';
 import { GracefulShutdown } from './graceful-shutdown';
 import { PidFileError, writePidFile } from './pid-file';
 import { listeningPort, type ServedApp } from './served-app';
-import { type AppThreads, describePlan, planThreads, type ThreadPlan } from './thread-plan';
+import { type AppThreads, planThreads, type ThreadPlan } from './thread-plan';
 
 /** Options of {@link ClusterBootstrap.run}: only `start` is required. */
 export interface ClusterBootstrapOptions {
@@ -97,8 +98,9 @@ export class ClusterBootstrap {
       if (port !== undefined) options.announce?.({ port });
     };
     if (config.enabled) {
-      labelProcess('primary');
-      log(describePlan(plan));
+      // Its events name the app worker they are about in `pid`; its other lines, itself.
+      labelProcess('primary', { linesMayNamePid: true });
+      log(clusterEvents.plan(plan));
       if (config.pidFile) writePrimaryPid(config.pidFile, log);
       const primary = new ClusterPrimary(config, plan, { log, onAllReady: announce });
       startProbes(options, primary).then(
@@ -107,7 +109,7 @@ export class ClusterBootstrap {
       );
       return;
     }
-    log(describePlan(plan));
+    log(clusterEvents.plan(plan));
     // libuv and the app read these once, as they load: set before the app is imported.
     Object.assign(process.env, plan.workerEnv);
     const view = new SingleProcessView();

@@ -1,4 +1,5 @@
 import type { LogRecord } from '../../logging/process-logger';
+import { describePlan, type ThreadPlan } from './thread-plan';
 
 /**
  * One log line of the supervisor: `event` names what happened and the fields carry its
@@ -17,6 +18,16 @@ export interface ClusterEvent extends LogRecord {
 
 /** The supervisor's log events, in one place. */
 export const clusterEvents = {
+  /** `perWorker`: each thread group's size in an app worker, by its variable. */
+  plan: (plan: ThreadPlan): ClusterEvent => ({
+    event: 'plan',
+    clusterEnabled: plan.clusterEnabled,
+    workers: plan.workers,
+    perWorker: Object.fromEntries(plan.groups.map((group) => [group.variable, group.perWorker])),
+    cpus: plan.budget.cpus,
+    oversubscribed: plan.oversubscribed,
+    msg: describePlan(plan),
+  }),
   forked: (slot: number, pid: number, reason: string): ClusterEvent => ({
     event: 'worker-forked',
     slot,
