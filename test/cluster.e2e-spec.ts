@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LogLine } from './support/log-lines';
 import { SteadyLoad } from './support/load';
+import { isAlive } from './support/processes';
 import { waitFor } from './support/wait';
 import { freePort, ServiceProcess } from './support/service-process';
 
@@ -10,15 +11,6 @@ import { freePort, ServiceProcess } from './support/service-process';
  * The cluster as it runs in production: the real `node dist/main.js`, a primary and two
  * forked workers, driven over real sockets by a steady load that this test generates.
  */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Worker pids the primary reported ready, in order, from log line `from`. */
 function readyPids(service: ServiceProcess, from = 0): number[] {
   return service.linesWith({ event: 'worker-ready' }, from).map((line) => line.pid);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { type LogLine, logLines } from './support/log-lines';
+import { isAlive } from './support/processes';
 import { copyProject, removeProjectCopy } from './support/project-copy';
 import { freePort, ServiceProcess } from './support/service-process';
 import { waitFor } from './support/wait';
@@ -38,15 +39,6 @@ async function npmReload(
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, output };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('npm run reload', () => {
