@@ -40,7 +40,9 @@ export function writePidFile(path: string): void {
 /** The pid of the primary `path` names; a PidFileError says why there is none. */
 export function readPrimaryPid(path: string): number {
   const pid = pidIn(path);
-  if (pid === undefined) throw new PidFileError(`no pid in ${path}: is the service running?`);
+  if (pid === undefined) {
+    throw new PidFileError(`no pid in ${path}: is the service running, as a cluster?`);
+  }
   if (!isPrimary(pid)) {
     throw new PidFileError(
       `${path} names pid ${pid}, which is not a running primary (a stale file: remove it)`,
