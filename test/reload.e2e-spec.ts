@@ -101,7 +101,9 @@ describe('npm run reload', () => {
     const pidFile = join(dir, 'primary.pid');
     const missing = await npmReload(ROOT, { CLUSTER_PID_FILE: pidFile });
     expect(missing.code).toBe(1);
-    expect(missing.output).toMatch(/no pid in .*primary\.pid: is the service running, as a cluster\?/);
+    expect(missing.output).toMatch(
+      /no pid in .*primary\.pid: is the service running, as a cluster\?/,
+    );
 
     // A stale file whose pid now belongs to another process: SIGHUP would end it.
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
