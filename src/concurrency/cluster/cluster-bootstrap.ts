@@ -94,8 +94,14 @@ export class ClusterBootstrap {
       failedToStart(error, 1);
       return;
     }
+    // The app's hook: a failure there is a line, never the supervisor's end.
     const announce = (port: number | undefined) => {
-      if (port !== undefined) options.announce?.({ port });
+      if (port === undefined) return;
+      try {
+        options.announce?.({ port });
+      } catch (error) {
+        log(`Announcing where the service is failed: ${(error as Error).message}`, 'warn');
+      }
     };
     if (config.enabled) {
       // Its events name the app worker they are about in `pid`; its other lines, itself.
