@@ -63,7 +63,7 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
       CLUSTER_HEARTBEAT_TIMEOUT_MS: '1500',
       ...env,
     });
-    await service.waitForLine({ event: 'all-ready', workers: 2 });
+    await service.waitForLine({ event: 'all-ready', workers: 2 }, 30_000);
     const pids = slotPids(service);
     expect(pids).toHaveLength(2);
     return { service, port, pids };
