@@ -79,8 +79,10 @@ export class FakeWorker implements WorkerProcess {
   readonly sent: PrimaryMessage[] = [];
   readonly signals: NodeJS.Signals[] = [];
   exit?: { code: number | null; signal: string | null };
-  /** Exits 0 when asked to shut down (a clean drain); false: it hangs. */
+  /** Exits 0 when asked to shut down once ready (a clean drain); false: it hangs. */
   drains = true;
+  /** Said ready: its app listens to the primary (a booting app does not hear it yet). */
+  listening = false;
   private readonly listeners = {
     message: [] as ((message: unknown) => void)[],
     error: [] as ((error: Error) => void)[],
@@ -104,7 +106,9 @@ export class FakeWorker implements WorkerProcess {
   send(message: PrimaryMessage, done: (error: Error | null) => void): void {
     this.sent.push(message);
     done(null);
-    if (message.cluster === 'shutdown' && this.drains) queueMicrotask(() => this.exitWith(0));
+    if (message.cluster === 'shutdown' && this.listening && this.drains) {
+      queueMicrotask(() => this.exitWith(0));
+    }
   }
 
   /** Any signal ends it, as SIGKILL, or SIGTERM to a booting app, would. */
@@ -126,6 +130,7 @@ export class FakeWorker implements WorkerProcess {
   }
 
   ready(port = 3000): void {
+    this.listening = true;
     this.emit({ cluster: 'ready', snapshot: { ok: true }, port });
   }
 

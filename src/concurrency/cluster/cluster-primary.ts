@@ -244,12 +244,17 @@ export class ClusterPrimary implements ClusterView {
     }
   }
 
-  /** Asks a worker to drain and exit; kills it if it outlives its shutdown timeout. */
+  /**
+   * Asks a worker to drain and exit; kills it if it outlives its shutdown timeout. One still
+   * booting (a restart overtaken by a replacement) serves nothing and does not hear the
+   * primary yet: SIGTERM ends it now, where a message would wait for the timeout.
+   */
   private async retire(worker: AppWorker): Promise<void> {
     worker.retiring = true;
     worker.endReason = 'replaced';
     const timeoutMs = this.config.shutdownTimeoutMs;
-    worker.send({ cluster: 'shutdown', timeoutMs });
+    if (worker.readyAt === undefined) worker.kill('SIGTERM');
+    else worker.send({ cluster: 'shutdown', timeoutMs });
     const killer = this.clock.setTimeout(() => worker.kill('SIGKILL'), timeoutMs + KILL_GRACE_MS);
     await worker.exited;
     this.clock.clearTimeout(killer);
