@@ -141,6 +141,16 @@ export function envFiles(env: Env, name: string, options: FilesOptions): string[
   });
 }
 
+/**
+ * A file path, taken from the working directory; unset or empty means `fallback` (already
+ * absolute), and `off` (any case) means none.
+ */
+export function envPath(env: Env, name: string, fallback: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  return value.toLowerCase() === 'off' ? undefined : resolve(value);
+}
+
 /** `value` as an integer inside `range`; the error's "expected" starts with `otherwise`. */
 function parseInteger(name: string, value: string, range: IntRange, otherwise: string): number {
   const min = range.min ?? Number.MIN_SAFE_INTEGER;

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { availableCpus, envInt } from './env';
 
 export interface WorkerPoolConfig {
@@ -18,9 +17,7 @@ export interface WorkerPoolConfig {
   shutdownTimeoutMs: number;
 }
 
-export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig => {
-  // ClusterBootstrap sets both variables from its cgroup-aware thread plan; this default is
-  // for an app started without it (the e2e specs, your own bootstrap).
+export const readWorkerPoolConfig = (): WorkerPoolConfig => {
   const cpus = availableCpus();
   return {
     threads: envInt(process.env, 'WORKER_POOL_THREADS', { default: cpus, min: 1, max: 256 }),
@@ -43,4 +40,4 @@ export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig =>
       max: 600_000,
     }),
   };
-});
+};
