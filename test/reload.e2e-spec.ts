@@ -75,7 +75,7 @@ describe('npm run reload', () => {
       CLUSTER_PID_FILE: pidFile,
     });
     services.push(second);
-    await second.waitForLine({ event: 'pid-file-skipped', level: 'warn' });
+    await second.waitForLine({ event: 'pid-file-skipped', level: 'warn' }, 30_000);
     second.child.kill('SIGTERM');
     await second.exited;
     expect(readFileSync(pidFile, 'utf8')).toBe(`${primary}\n`);
@@ -95,7 +95,7 @@ describe('npm run reload', () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(pidFile)).toBe(false);
-  });
+  }, 120_000); // three boots (two services, then a rolling restart) on a shared machine
 
   it('signals nothing when the pid file is missing, stale, or the cluster is off', async () => {
     const pidFile = join(dir, 'primary.pid');
