@@ -76,16 +76,21 @@ function get(port, path, timeoutMs) {
   });
 }
 
-let clockTicks;
+let ticks;
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ), asked of the system once. */
+function clockTicks() {
+  ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  return ticks;
+}
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux). */
 function cpuSecondsOf(pid) {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
   } catch {
     return Number.NaN;
   }
@@ -97,14 +102,13 @@ function cpuSecondsOf(pid) {
  */
 function machineCpuSeconds() {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
     const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
       .split('\n')[0]
       .trim()
       .split(/\s+/)
       .slice(1)
       .map(Number);
-    return (user + nice + system + irq + softirq + steal) / clockTicks;
+    return (user + nice + system + irq + softirq + steal) / clockTicks();
   } catch {
     return Number.NaN;
   }
@@ -256,6 +260,7 @@ module.exports = {
   startServer,
   startRunner,
   memoryOf,
+  clockTicks,
   cpuSecondsOf,
   machineCpuSeconds,
   ownCpuSeconds,
