@@ -25,6 +25,13 @@ function readyPids(service: ServiceProcess, from = 0): number[] {
   return [...service.output.slice(from).matchAll(READY)].map((match) => Number(match[2]));
 }
 
+/** When the service logged its first line matching `pattern`: the line's own `time`. */
+function loggedAt(service: ServiceProcess, pattern: RegExp): number {
+  const line = service.output.split('\n').find((text) => pattern.test(text));
+  if (!line) throw new Error(`no line matching ${pattern}`);
+  return Date.parse((JSON.parse(line) as { time: string }).time);
+}
+
 /** The pid of each worker slot (1, 2) as last reported ready. */
 function slotPids(service: ServiceProcess): number[] {
   const pids: number[] = [];
@@ -91,12 +98,14 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     await waitFor(() => load!.succeededSince(replaced) > 10, 'requests after the replacement');
     await load.stop();
 
-    expect(service.output).toMatch(
+    const reapedAt = loggedAt(
+      service,
       new RegExp(`worker 1 \\(pid ${pids[0]}\\) exited with signal SIGKILL`),
     );
     expect(load.succeededSince(replaced)).toBeGreaterThan(10);
-    // Only requests the killed worker was serving may fail: at most one per connection.
-    expect(load.failures.length).toBeLessThanOrEqual(4);
+    // Only the killed worker's requests may fail: the one in flight on each of its connections,
+    // and new connections the primary handed to it before it reaped it (support/load.ts).
+    expect(load.failuresNotExplainedBy(pids[0], { handedOverUntil: reapedAt })).toEqual([]);
     expect(await pidsOnNewConnections(port)).toEqual(new Set([pids[1], Number(pid)]));
   });
 
@@ -108,24 +117,30 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     const mark = service.output.length;
     const stoppedAt = Date.now();
     process.kill(pids[1], 'SIGSTOP');
-    await service.waitForOutput(
-      new RegExp(`worker 2 \\(pid ${pids[1]}\\) sent no heartbeat for \\d+ ms`),
-      10_000,
-      mark,
-    );
+    const silent = new RegExp(`worker 2 \\(pid ${pids[1]}\\) sent no heartbeat for \\d+ ms`);
+    await service.waitForOutput(silent, 10_000, mark);
+    const detectedMs = loggedAt(service, silent) - stoppedAt;
     const [, pid] = await service.waitForOutput(
       /Cluster: worker 2 ready \(pid (\d+)\)/,
       10_000,
       mark,
     );
-    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    // Silent for CLUSTER_HEARTBEAT_TIMEOUT_MS (1.5 s) since its last heartbeat, up to one
+    // interval (200 ms) before the stop, seen at the next watch (every 200 ms): 1.9 s at most,
+    // and 1 s of margin for a loaded machine. Replacing it is a boot, bounded by its own timeout.
+    expect(detectedMs).toBeGreaterThanOrEqual(1_500 - 200);
+    expect(detectedMs).toBeLessThan(1_500 + 2 * 200 + 1_000);
     expect(isAlive(pids[1])).toBe(false);
     const replaced = Date.now();
     await waitFor(() => load!.succeededSince(replaced) > 10, 'requests after the replacement');
     await load.stop();
-    // The requests the stopped worker held: reset when it is killed, or, for the one
-    // connection the primary was handing it, lost until the client's timeout (README).
-    expect(load.failures.length).toBeLessThanOrEqual(4);
+    // The requests the stopped worker held: reset when it is killed; and new connections the
+    // primary handed to it until it reaped it: reset, or lost until the client's timeout.
+    const reapedAt = loggedAt(
+      service,
+      new RegExp(`worker 2 \\(pid ${pids[1]}\\) exited with signal SIGKILL`),
+    );
+    expect(load.failuresNotExplainedBy(pids[1], { handedOverUntil: reapedAt })).toEqual([]);
     expect(load.succeededSince(replaced)).toBeGreaterThan(10);
     expect(await pidsOnNewConnections(port)).toEqual(new Set([pids[0], Number(pid)]));
   });
@@ -147,7 +162,9 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     expect(fresh.some((pid) => pids.includes(pid))).toBe(false);
     expect(pids.some(isAlive)).toBe(false);
     expect(load.failures).toEqual([]);
-    for (const pid of load.pidsSince(rolled)) expect(fresh).toContain(pid);
+    const answeredSince = [...load.pidsSince(rolled)];
+    expect(answeredSince.length).toBeGreaterThan(0);
+    for (const pid of answeredSince) expect(fresh).toContain(pid);
     expect(await pidsOnNewConnections(port)).toEqual(new Set(fresh));
     // One at a time: the second replacement is forked after the first old worker exited.
     const log = service.output.slice(mark);
@@ -209,7 +226,9 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     await load.stop(); // stops sending before the delay ends and listeners close
 
     expect(await service.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalled).toBeLessThan(10_000);
+    // SHUTDOWN_DELAY_MS (3 s) of serving, then the drain of a few small requests: 2 s of margin.
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(3_000);
+    expect(Date.now() - signalled).toBeLessThan(3_000 + 2_000);
     expect(load.failures).toEqual([]);
     expect(load.succeededSince(signalled)).toBeGreaterThan(5);
     expect(service.output).toMatch(/Cluster: all workers gone, exiting 0/);
