@@ -16,10 +16,10 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { closedLoop } = require('./closed-loop.cjs');
+const { resizeInput } = require('./image-input.cjs');
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const TIMEOUT_MS = 30_000;
-const MAX_INPUT_PIXELS = 50_000_000;
 const MAX_PAGES = 200;
 
 function fixedPool(filename, threads) {
@@ -72,7 +72,7 @@ function setup(config) {
       info,
       op: () => {
         const { signal } = new AbortController();
-        const input = { data, params: config.params, maxInputPixels: MAX_INPUT_PIXELS };
+        const input = resizeInput(data, config.params);
         return resizeImage(input, { signal, deadline: Date.now() + TIMEOUT_MS });
       },
       check,
@@ -81,7 +81,7 @@ function setup(config) {
   }
   if (config.mode === 'image-thread') {
     const pool = fixedPool(join(__dirname, 'fixtures', 'resize.worker.cjs'), config.threads);
-    const task = { data, params: config.params, maxInputPixels: MAX_INPUT_PIXELS };
+    const task = { data, params: config.params };
     return {
       info,
       op: () => pool.run(task, { name: 'resize' }),
