@@ -193,7 +193,8 @@ function pool(verdictLists) {
   return [...byName.values()];
 }
 
-function printVerdicts(verdicts) {
+/** Prints the summary table; `runs`, when several runs are pooled, is how many were given. */
+function printVerdicts(verdicts, { runs } = {}) {
   const judged = verdicts.map(judge);
   table(
     ['goal', 'median', 'min–max', 'rounds (left out)', 'target', 'verdict'],
@@ -202,7 +203,7 @@ function printVerdicts(verdicts) {
       ratio(v.value),
       `${ratio(v.min)}–${ratio(v.max)}`,
       `${v.rounds.length}${v.discarded > 0 ? ` (${v.discarded})` : ''}` +
-        (v.runs > 1 ? ` from ${v.runs} runs` : ''),
+        (runs > 1 ? ` from ${v.runs} of ${runs} runs` : ''),
       v.goalText,
       v.verdict,
     ]),

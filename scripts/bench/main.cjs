@@ -158,7 +158,7 @@ async function main() {
   if (flags.json) {
     writeFileSync(
       flags.json,
-      `${JSON.stringify({ flags, date: new Date().toISOString(), load, verdicts: judged, raw }, null, 2)}\n`,
+      `${JSON.stringify({ flags, date: new Date().toISOString(), load, failed, verdicts: judged, raw }, null, 2)}\n`,
     );
     console.log(`Raw figures written to ${flags.json}.`);
   }

@@ -18,17 +18,21 @@ function main(files) {
   const runs = files.map((file) => ({ file, ...JSON.parse(readFileSync(file, 'utf8')) }));
   console.log('Runs pooled:\n');
   table(
-    ['file', 'date', 'sections (1-min load average before → after)'],
+    ['file', 'ended', 'sections (1-min load average before → after)'],
     runs.map((run) => [
       run.file,
       run.date,
       Object.entries(run.load ?? {})
-        .map(([name, l]) => `${name} ${l.before[0]}→${l.after[0]}${l.flag ? '!' : ''}`)
+        .map(
+          ([name, l]) =>
+            `${name} ${l.before[0]}→${l.after[0]}${l.flag ? '!' : ''}` +
+            `${run.failed?.includes(name) ? ' (failed)' : ''}`,
+        )
         .join(', '),
     ]),
   );
   console.log('\n("!": 1-min load average above the core count before or after the section.)\n');
-  printVerdicts(pool(runs.map((run) => run.verdicts)));
+  printVerdicts(pool(runs.map((run) => run.verdicts)), { runs: runs.length });
 }
 
 main(process.argv.slice(2));
