@@ -140,8 +140,8 @@ function heading(text) {
 
 /**
  * THE VERDICT RULE, the one place it is written (BENCHMARKS.md quotes it): a goal is judged
- * on the median of its per-round values, taken over every round of every recorded run
- * (`verdicts.cjs` pools the runs' JSON files), with the minimum, the maximum and the number
+ * on the median of its per-round values, taken over every round of every recorded run of the
+ * same code (`verdicts.cjs` pools the runs' JSON files by src/ tree), with the minimum, the maximum and the number
  * of rounds printed beside it. A round is left out only when its idle baseline was disturbed
  * (see `isDisturbed`); how many were left out is printed too. No run is chosen: a run that
  * was recorded counts. With no round left, the verdict is "UNMEASURED", never a PASS.

@@ -57,6 +57,20 @@ function gitRevision() {
   }
 }
 
+/** The tree of src/ the run measured (a git tree id), with "+dirty" for uncommitted changes. */
+function srcTree() {
+  try {
+    const tree = execFileSync('git', ['rev-parse', 'HEAD:src'], { cwd: ROOT, encoding: 'utf8' });
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return `${tree.trim()}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function printHeader(flags) {
   const script = relative(process.cwd(), join(__dirname, 'run.js')) || 'run.js';
   const command = ['node', script, ...process.argv.slice(2)].join(' ');
@@ -158,7 +172,7 @@ async function main() {
   if (flags.json) {
     writeFileSync(
       flags.json,
-      `${JSON.stringify({ flags, date: new Date().toISOString(), load, failed, verdicts: judged, raw }, null, 2)}\n`,
+      `${JSON.stringify({ flags, date: new Date().toISOString(), srcTree: srcTree(), load, failed, verdicts: judged, raw }, null, 2)}\n`,
     );
     console.log(`Raw figures written to ${flags.json}.`);
   }

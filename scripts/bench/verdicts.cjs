@@ -1,9 +1,9 @@
 'use strict';
 /**
  * The verdicts of several recorded runs together, by the rule of lib.cjs (`verdict`): every
- * round of every run given, pooled per goal, its median judged, min and max beside it. Runs
- * are the JSON files `run.js --json=FILE` writes; give every run that was recorded, not a
- * chosen one.
+ * round of every run given, pooled per goal, its median judged, min and max beside it; runs of
+ * different code (their `srcTree`, the git tree of src/) get a summary each. Runs are the JSON
+ * files `run.js --json=FILE` writes; give every run that was recorded, not a chosen one.
  *
  *   node scripts/bench/verdicts.cjs bench-results/run-1.json bench-results/run-2.json
  */
@@ -18,10 +18,11 @@ function main(files) {
   const runs = files.map((file) => ({ file, ...JSON.parse(readFileSync(file, 'utf8')) }));
   console.log('Runs pooled:\n');
   table(
-    ['file', 'ended', 'sections (1-min load average before → after)'],
+    ['file', 'ended', 'src/ tree', 'sections (1-min load average before → after)'],
     runs.map((run) => [
       run.file,
       run.date,
+      (run.srcTree ?? 'unknown').slice(0, 7),
       Object.entries(run.load ?? {})
         .map(
           ([name, l]) =>
@@ -31,8 +32,14 @@ function main(files) {
         .join(', '),
     ]),
   );
-  console.log('\n("!": 1-min load average above the core count before or after the section.)\n');
-  printVerdicts(pool(runs.map((run) => run.verdicts)), { runs: runs.length });
+  console.log('\n("!": 1-min load average above the core count before or after the section.)');
+  // Runs of different code are not pooled: one summary per src/ tree.
+  const trees = [...new Set(runs.map((run) => run.srcTree ?? 'unknown'))];
+  for (const tree of trees) {
+    const same = runs.filter((run) => (run.srcTree ?? 'unknown') === tree);
+    console.log(`\nsrc/ tree ${tree}: ${same.map((run) => run.file).join(', ')}\n`);
+    printVerdicts(pool(same.map((run) => run.verdicts)), { runs: same.length });
+  }
 }
 
 main(process.argv.slice(2));
