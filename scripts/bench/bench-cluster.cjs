@@ -81,10 +81,10 @@ async function startService(mode) {
     { pollMs: POLL_MS, onLine },
   );
   try {
-    const fromLog = mode === 'off' ? undefined : await within(logAllReady, 30_000, 'all ready');
+    const fromLog = mode === 'off' ? undefined : await within(logAllReady, 60_000, 'all ready');
     const expected = fromLog?.count ?? 1;
     const seen = new Set();
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (seen.size < expected) {
       const pid = await livePid(server.port);
       if (pid) seen.add(pid);

@@ -209,7 +209,8 @@ function printVerdicts(verdicts, { runs } = {}) {
     ]),
   );
   console.log(
-    '\nRule: the median of the per-round values over every recorded round, min and max beside it; ' +
+    '\nRule: the median of the per-round values over every recorded round of the same code, min and ' +
+      'max beside it; ' +
       `a round whose idle window stayed disturbed (p99 more than ${DISTURBED_TAIL_MS} ms above its ` +
       `p50) after ${IDLE_ATTEMPTS} attempts is left out and counted.`,
   );
@@ -221,8 +222,8 @@ function printVerdicts(verdicts, { runs } = {}) {
  * DISTURBED_TAIL_MS above its p50. On an idle loop a tail that long is time spent waiting for
  * a core that other processes held (a scheduler time slice), not work of ours, and it would
  * make a "loaded/idle" ratio look better than it is. Undisturbed idle windows on this machine:
- * health probe p50 0.15 ms, p99 0.31–0.37 ms; loop probe p50 0.04 ms, p99 0.2–0.4 ms.
- * Disturbed ones: p99 1.2–16 ms over the same p50.
+ * health probe p50 0.07–0.15 ms, p99 0.3–0.6 ms; loop probe p50 0.04 ms, p99 0.2–0.4 ms.
+ * Disturbed ones: p99 1.2–62 ms over the same p50.
  */
 const DISTURBED_TAIL_MS = 1;
 const IDLE_ATTEMPTS = 3;
