@@ -139,11 +139,16 @@ function memoryOf(pid) {
 
 /**
  * Starts `node script ...args` with `env` on a free port (env PORT) and waits until
- * `GET /health/ready` answers 200, polling every `pollMs` for at most READY_TIMEOUT_MS. `onLine` gets
+ * `GET /health/ready` answers 200, polling every `pollMs` for at most `readyTimeoutMs`. `onLine` gets
  * every whole line the child prints (stdout and stderr). `readyMs` is the time from spawn
  * (`spawnedAt`, a `performance.now()`) to that first 200.
  */
-async function startServer(name, script, env = {}, { pollMs = 100, onLine, args = [] } = {}) {
+async function startServer(
+  name,
+  script,
+  env = {},
+  { pollMs = 100, onLine, args = [], readyTimeoutMs = READY_TIMEOUT_MS } = {},
+) {
   const port = await freePort();
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [script, ...args], {
@@ -161,7 +166,7 @@ async function startServer(name, script, env = {}, { pollMs = 100, onLine, args 
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
@@ -172,7 +177,7 @@ async function startServer(name, script, env = {}, { pollMs = 100, onLine, args 
     if (Date.now() > deadline) {
       process.kill(child.pid, 'SIGKILL');
       throw new Error(
-        `${name} was not ready on port ${port} within ${READY_TIMEOUT_MS / 1000} s:\n${logs()}`,
+        `${name} was not ready on port ${port} within ${readyTimeoutMs / 1000} s:\n${logs()}`,
       );
     }
     await sleep(pollMs);
