@@ -37,6 +37,38 @@ describe('node dist/main.js', () => {
     );
   });
 
+  // Variables only the app reads, checked by the primary (or the single process) before
+  // anything forks or Nest boots: one JSON line, no stack, not once per worker.
+  describe.each([
+    ['PORT', 'abc'],
+    ['IMAGE_MAX_INPUT_BYTES', '20MB'],
+    ['API_DOCS_ENABLED', 'nope'],
+  ])('with %s=%s', (variable, value) => {
+    it.each(['true', 'false'])(
+      'exits 1 with one fatal JSON line naming it (CLUSTER_ENABLED=%s)',
+      async (clusterEnabled) => {
+        service = new ServiceProcess({
+          PORT: String(await freePort()),
+          CLUSTER_ENABLED: clusterEnabled,
+          [variable]: value,
+        });
+        expect(await service.exited).toEqual({ code: 1, signal: null });
+        expect(service.nonJsonLines()).toEqual([]);
+        expect(logLines(service.output)).toEqual([
+          expect.objectContaining({
+            level: 'fatal',
+            worker: 'main',
+            msg: expect.stringMatching(
+              new RegExp(
+                `^Failed to start: Invalid environment variable ${variable}="${value}": expected `,
+              ),
+            ) as unknown,
+          }),
+        ]);
+      },
+    );
+  });
+
   it('serves the README examples, then drains in-flight work on SIGTERM and exits 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -149,7 +181,7 @@ describe('node dist/main.js', () => {
     // still under the primary's own 2 s kill grace, so this is the worker's cut, not a kill.
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(Date.now() - started).toBeLessThan(500 + 1_500);
-    expect(service.output).toMatch(/Shutdown timeout: cutting 1 open connection/);
+    expect(service.linesWith({ event: 'drain-timeout', connections: 1, ms: 500 })).toHaveLength(1);
     stalled.destroy();
   });
 
@@ -187,13 +219,13 @@ describe('node dist/main.js', () => {
       COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.e2e.json'),
     });
     await service.waitForOk(`${base}/health/ready`);
-    const [, worker] = await service.waitForOutput(/Cluster: worker 1 ready \(pid (\d+)\)/);
+    const { pid: worker } = await service.waitForLine({ event: 'worker-ready', slot: 1 });
     const lingering = fetch(`${base}/commands/linger`, { method: 'POST' }).catch(() => undefined);
     const running = () => processesRunning('sleep 31.5').length;
     await waitFor(() => running() === 2, 'the command and its grandchild');
 
     // SIGKILL: the worker's runner gets no chance; its spawn helper must clean up.
-    process.kill(Number(worker), 'SIGKILL');
+    process.kill(worker, 'SIGKILL');
     await waitFor(() => running() === 0, 'no command left', 5_000);
     await lingering;
   });

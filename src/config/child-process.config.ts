@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { envInt } from './env';
 
 export interface ChildProcessConfig {
@@ -16,7 +15,7 @@ export interface ChildProcessConfig {
   shutdownTimeoutMs: number;
 }
 
-export const childProcessConfig = registerAs('childProcess', (): ChildProcessConfig => ({
+export const readChildProcessConfig = (): ChildProcessConfig => ({
   maxConcurrency: envInt(process.env, 'CHILD_PROCESS_MAX_CONCURRENCY', {
     default: 4,
     min: 1,
@@ -43,4 +42,4 @@ export const childProcessConfig = registerAs('childProcess', (): ChildProcessCon
     min: 0,
     max: 600_000,
   }),
-}));
+});

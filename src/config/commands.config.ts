@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { registerAs } from '@nestjs/config';
 import { envInt } from './env';
 
 export interface CommandsConfig {
@@ -9,7 +8,7 @@ export interface CommandsConfig {
   maxInputBytes: number;
 }
 
-export const commandsConfig = registerAs('commands', (): CommandsConfig => ({
+export const readCommandsConfig = (): CommandsConfig => ({
   // The default is the project's own file, wherever the service is started from; a path in
   // COMMANDS_CONFIG is taken relative to the working directory, as a user would expect.
   file: process.env.COMMANDS_CONFIG?.trim()
@@ -20,4 +19,4 @@ export const commandsConfig = registerAs('commands', (): CommandsConfig => ({
     min: 0,
     max: 16 * 1024 * 1024 * 1024,
   }),
-}));
+});

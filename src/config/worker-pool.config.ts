@@ -1,6 +1,4 @@
-import { availableParallelism } from 'node:os';
-import { registerAs } from '@nestjs/config';
-import { envInt } from './env';
+import { availableCpus, envInt } from './env';
 
 export interface WorkerPoolConfig {
   /** Worker threads in the pool (fixed size). `WORKER_POOL_THREADS`, default: the CPUs available. */
@@ -19,10 +17,8 @@ export interface WorkerPoolConfig {
   shutdownTimeoutMs: number;
 }
 
-export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig => {
-  // ClusterBootstrap sets both variables from its cgroup-aware thread plan; this default is
-  // for an app started without it (the e2e specs, your own bootstrap).
-  const cpus = availableParallelism();
+export const readWorkerPoolConfig = (): WorkerPoolConfig => {
+  const cpus = availableCpus();
   return {
     threads: envInt(process.env, 'WORKER_POOL_THREADS', { default: cpus, min: 1, max: 256 }),
     maxQueue: envInt(process.env, 'WORKER_POOL_MAX_QUEUE', { default: 64, min: 0, max: 100_000 }),
@@ -44,4 +40,4 @@ export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig =>
       max: 600_000,
     }),
   };
-});
+};

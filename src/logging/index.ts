@@ -10,4 +10,5 @@ export {
   setProcessLogger,
   type Logger,
   type LogLine,
+  type LogRecord,
 } from './process-logger';
