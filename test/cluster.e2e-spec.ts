@@ -104,12 +104,18 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     await waitFor(() => load!.succeededSince(replaced) > 10, 'requests after the replacement');
     await load.stop();
 
-    expect(
-      service.linesWith({ event: 'worker-exited', slot: 1, pid: pids[0], signal: 'SIGKILL' }),
-    ).toHaveLength(1);
+    const exits = service.linesWith({
+      event: 'worker-exited',
+      slot: 1,
+      pid: pids[0],
+      signal: 'SIGKILL',
+    });
+    expect(exits).toHaveLength(1);
     expect(load.succeededSince(replaced)).toBeGreaterThan(10);
-    // Only requests the killed worker was serving may fail: at most one per connection.
-    expect(load.failures.length).toBeLessThanOrEqual(4);
+    // Only the killed worker's requests may fail: the one in flight on each of its connections,
+    // and new connections the primary handed to it before it reaped it (support/load.ts).
+    const reapedAt = Date.parse(exits[0].time);
+    expect(load.failuresNotExplainedBy(pids[0], { handedOverUntil: reapedAt })).toEqual([]);
     expect(await pidsOnNewConnections(port)).toEqual(new Set([pids[1], pid]));
   });
 
@@ -121,16 +127,33 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     const mark = service.lines.length;
     const stoppedAt = Date.now();
     process.kill(pids[1], 'SIGSTOP');
-    await service.waitForLine({ event: 'worker-silent', slot: 2, pid: pids[1] }, 10_000, mark);
+    const silent = await service.waitForLine(
+      { event: 'worker-silent', slot: 2, pid: pids[1] },
+      10_000,
+      mark,
+    );
+    const detectedMs = Date.parse(silent.time) - stoppedAt;
     const { pid } = await service.waitForLine({ event: 'worker-ready', slot: 2 }, 10_000, mark);
-    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    // Silent for CLUSTER_HEARTBEAT_TIMEOUT_MS (1.5 s) since its last heartbeat, up to one
+    // interval (200 ms) before the stop, seen at the next watch (every 200 ms): 1.9 s at most,
+    // and 1 s of margin for a loaded machine. Replacing it is a boot, bounded by its own timeout.
+    expect(detectedMs).toBeGreaterThanOrEqual(1_500 - 200);
+    expect(detectedMs).toBeLessThan(1_500 + 2 * 200 + 1_000);
     expect(isAlive(pids[1])).toBe(false);
     const replaced = Date.now();
     await waitFor(() => load!.succeededSince(replaced) > 10, 'requests after the replacement');
     await load.stop();
-    // The requests the stopped worker held: reset when it is killed, or, for the one
-    // connection the primary was handing it, lost until the client's timeout (README).
-    expect(load.failures.length).toBeLessThanOrEqual(4);
+    // The requests the stopped worker held: reset when it is killed; and new connections the
+    // primary handed to it until it reaped it: reset, or lost until the client's timeout.
+    const exits = service.linesWith({
+      event: 'worker-exited',
+      slot: 2,
+      pid: pids[1],
+      signal: 'SIGKILL',
+    });
+    expect(exits).toHaveLength(1);
+    const reapedAt = Date.parse(exits[0].time);
+    expect(load.failuresNotExplainedBy(pids[1], { handedOverUntil: reapedAt })).toEqual([]);
     expect(load.succeededSince(replaced)).toBeGreaterThan(10);
     expect(await pidsOnNewConnections(port)).toEqual(new Set([pids[0], pid]));
   });
@@ -152,7 +175,9 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     expect(fresh.some((pid) => pids.includes(pid))).toBe(false);
     expect(pids.some(isAlive)).toBe(false);
     expect(load.failures).toEqual([]);
-    for (const pid of load.pidsSince(rolled)) expect(fresh).toContain(pid);
+    const answeredSince = [...load.pidsSince(rolled)];
+    expect(answeredSince.length).toBeGreaterThan(0);
+    for (const pid of answeredSince) expect(fresh).toContain(pid);
     expect(await pidsOnNewConnections(port)).toEqual(new Set(fresh));
     // One at a time: the second replacement is forked after the first old worker exited.
     const firstExit = indexOf(service, { event: 'worker-exited', pid: pids[0] }, mark);
@@ -221,7 +246,9 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     await load.stop(); // stops sending before the delay ends and listeners close
 
     expect(await service.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalled).toBeLessThan(10_000);
+    // SHUTDOWN_DELAY_MS (3 s) of serving, then the drain of a few small requests: 2 s of margin.
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(3_000);
+    expect(Date.now() - signalled).toBeLessThan(3_000 + 2_000);
     expect(load.failures).toEqual([]);
     expect(load.succeededSince(signalled)).toBeGreaterThan(5);
     expect(service.linesWith({ event: 'stopped', code: 0 })).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -20,6 +21,41 @@ describe('POST /commands/:name', () => {
   const run = (path: string) =>
     request(app.getHttpServer()).post(`/commands/${path}`).buffer(true).parse(binary);
   const json = (res: request.Response) => JSON.parse((res.body as Buffer).toString()) as unknown;
+  const port = () => (app.getHttpServer().address() as { port: number }).port;
+
+  /**
+   * POSTs `count` copies of `chunk` with Transfer-Encoding: chunked (no Content-Length) and
+   * reads the answer to its end or its cut: `complete` is false when the response ended
+   * without its last chunk.
+   */
+  function postChunked(
+    path: string,
+    count: number,
+    chunk = Buffer.alloc(0),
+  ): Promise<{ status?: number; body: Buffer; complete: boolean }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: port(), path, method: 'POST' },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (data: Buffer) => chunks.push(data));
+          response.on('error', () => undefined); // a cut response: seen in `complete`
+          response.once('close', () =>
+            resolve({
+              status: response.statusCode,
+              body: Buffer.concat(chunks),
+              complete: response.complete,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.setHeader('Content-Type', 'text/plain');
+      req.setHeader('Transfer-Encoding', 'chunked');
+      for (let i = 0; i < count; i++) req.write(chunk);
+      req.end();
+    });
+  }
 
   it('streams the body to stdin and answers with stdout', async () => {
     const res = await run('wordcount')
@@ -100,12 +136,35 @@ describe('POST /commands/:name', () => {
     expect(json(res)).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
   });
 
-  it('answers 413 to input over CHILD_PROCESS_MAX_INPUT_BYTES', async () => {
+  it('answers 413 to input over CHILD_PROCESS_MAX_INPUT_BYTES declared in Content-Length', async () => {
     const res = await run('wordcount')
       .set('Content-Type', 'text/plain')
       .send('x'.repeat(200_000))
       .expect(413);
     expect(json(res)).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+  });
+
+  it('answers 413 to a chunked body that grows past CHILD_PROCESS_MAX_INPUT_BYTES as it streams', async () => {
+    // No Content-Length: nothing is known up front; the limit on the body as it streams
+    // into stdin (the controller's read-ahead) is what stops it.
+    const res = await postChunked('/commands/wordcount', 20, Buffer.alloc(10_000, 'x'));
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body.toString())).toMatchObject({
+      statusCode: 413,
+      error: 'Payload Too Large',
+    });
+    await run('wordcount').send('still fine').expect(200);
+  });
+
+  it('cuts the response short when a command fails after more than 64 KiB of output', async () => {
+    // The 200 went out with the first 64 KiB; the exit code 3 comes later. All that is left is
+    // to end the response without its last chunk, so the client sees a broken transfer rather
+    // than a complete, truncated 200.
+    const res = await postChunked('/commands/spill', 0);
+    expect(res.status).toBe(200);
+    expect(res.complete).toBe(false);
+    expect(res.body.length).toBeLessThanOrEqual(200_000);
+    await run('wordcount').send('still fine').expect(200);
   });
 
   it('answers 422 with the exit code and a stderr tail on a non-zero exit', async () => {

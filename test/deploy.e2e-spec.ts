@@ -1,7 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
 import { parseAllDocuments } from 'yaml';
+import { type CpuBudget, detectCpuBudget } from '../src/concurrency/cluster/cpu-budget';
+import { planThreads } from '../src/concurrency/cluster/thread-plan';
 
 /*
  * The Dockerfile and deploy/kubernetes/ must agree with the app: its ports, probe routes and
@@ -25,20 +29,10 @@ const ROUTES = {
 const PRIMARY_KILL_GRACE_S = 2;
 /** Seconds the kubelet should still wait after the worst-case stop, before its SIGKILL. */
 const MIN_GRACE_MARGIN_S = 5;
-/** Executables every Debian image has (coreutils, gzip): what commands.json may name. */
-const DEBIAN_BASE_EXECUTABLES = new Set([
-  'base64',
-  'cat',
-  'cut',
-  'gzip',
-  'head',
-  'sha256sum',
-  'sleep',
-  'sort',
-  'tail',
-  'tr',
-  'wc',
-]);
+/** An app process's peak RSS rendering PDFs (BENCHMARKS.md, sections 1 and 5: up to 389 MiB). */
+const WORKER_PEAK_RSS_MIB = 400;
+/** The primary's RSS after load (BENCHMARKS.md, section 5: 56–64 MiB). */
+const PRIMARY_RSS_MIB = 64;
 
 // ---- the app's defaults ----
 
@@ -126,6 +120,32 @@ function isSubset(labels: Labels, of: Labels): boolean {
   return Object.entries(labels).every(([key, value]) => of[key] === value);
 }
 
+/** A memory quantity in MiB: "2Gi", "512Mi". */
+function mebibytes(quantity: string): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`not a memory quantity in Mi or Gi: ${quantity}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
+
+/**
+ * The CPU budget the app detects in a container limited to `cpus`: a cgroup v2 cpu.max of
+ * that quota, on a node with more CPUs than the pod.
+ */
+function budgetInPod(cpus: number): CpuBudget {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-cgroup-'));
+  try {
+    writeFileSync(join(dir, 'cgroup'), '0::/\n');
+    writeFileSync(join(dir, 'cpu.max'), `${Math.round(cpus * 100_000)} 100000\n`);
+    return detectCpuBudget({
+      cgroupRoot: dir,
+      procSelfCgroup: join(dir, 'cgroup'),
+      availableParallelism: () => 64,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---- Dockerfile ----
 
 interface Instruction {
@@ -176,6 +196,40 @@ function contextIncludes(dockerignore: string, name: string): boolean {
   return included;
 }
 
+// ---- Debian packages: what the image has, read from dpkg on a host of the same release ----
+
+/** This host's Debian release (VERSION_CODENAME in /etc/os-release), if it is Debian. */
+function hostDebianRelease(): string | undefined {
+  try {
+    const release = readFileSync('/etc/os-release', 'utf8');
+    if (!/^ID=debian$/m.test(release)) return undefined;
+    return /^VERSION_CODENAME=(\S+)$/m.exec(release)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function dpkg(command: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined; // not found
+  }
+}
+
+/** The package that ships `bin/<name>` (`dpkg -S`), diversions aside. */
+function packageOf(name: string): string | undefined {
+  const owners = dpkg('dpkg', ['-S', `*/bin/${name}`])
+    ?.split('\n')
+    .filter((line) => !line.startsWith('diversion ') && line.includes(': /'));
+  return owners?.[0]?.split(':')[0].split(',')[0].trim();
+}
+
+/** Essential packages are in every Debian image, slim ones included. */
+function isEssential(pkg: string): boolean {
+  return dpkg('dpkg-query', ['-W', '-f=${Essential}', pkg])?.trim() === 'yes';
+}
+
 describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', () => {
   const PORT = Number(DEFAULTS.get('PORT'));
   const HEALTH_PORT = Number(DEFAULTS.get('HEALTH_PORT'));
@@ -210,9 +264,9 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
     expect(PORT).toBeGreaterThan(0);
     expect(HEALTH_PORT).toBeGreaterThan(0);
     expect(HEALTH_PORT).not.toBe(PORT);
-    for (const name of ['SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'CLUSTER_WORKERS']) {
-      expect(DEFAULTS.get(name)).toBeDefined();
-    }
+    expect(DEFAULTS.get('SHUTDOWN_DELAY_MS')).toMatch(/^\d+$/);
+    expect(DEFAULTS.get('SHUTDOWN_TIMEOUT_MS')).toMatch(/^[1-9]\d*$/);
+    expect(DEFAULTS.get('CLUSTER_WORKERS')).toMatch(/^(auto|[1-9]\d*)$/);
   });
 
   describe('Kubernetes', () => {
@@ -275,14 +329,35 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
       );
     });
 
-    it('sets whole CPUs, so CLUSTER_WORKERS=auto gets the worker count the limit pays for', () => {
+    it('sets whole CPUs and runs one worker per CPU of the limit, with no pool oversubscribed', () => {
       const { requests, limits } = container.resources;
       const limit = cpus(limits.cpu);
       expect(Number.isInteger(limit) && limit >= 1).toBe(true);
       expect(cpus(requests.cpu)).toBe(limit);
-      expect(limits.memory).toBeDefined();
+      // The app's own plan for this pod: the budget it reads from the container's quota, and
+      // the manifest's settings (CLUSTER_WORKERS may be auto or a count).
       const workers = setting('CLUSTER_WORKERS');
-      if (workers !== 'auto') expect(Number(workers)).toBeLessThanOrEqual(limit);
+      const plan = planThreads({
+        budget: budgetInPod(limit),
+        clusterEnabled: setting('CLUSTER_ENABLED') !== 'false',
+        workers: workers === 'auto' ? 'auto' : Number(workers),
+        // The group that keeps CPUs busy, as src/main.ts declares it; the manifest's env may size it.
+        threads: {
+          groups: [{ variable: 'WORKER_POOL_THREADS', noun: 'pool thread', busy: true }],
+        },
+        env: Object.fromEntries([...env].map(([name, value]) => [name, String(value)])),
+      });
+      expect(plan).toMatchObject({ clusterEnabled: true, workers: limit, oversubscribed: false });
+    });
+
+    it('asks for the memory its workers can use: Guaranteed QoS, a peak per worker and the primary', () => {
+      const { requests, limits } = container.resources;
+      expect(mebibytes(requests.memory)).toBe(mebibytes(limits.memory));
+      const workers = cpus(limits.cpu); // one per CPU, as the test above checks
+      const uploadsMiB = Number(setting('IMAGE_MAX_BUFFERED_BYTES')) / 1024 / 1024;
+      expect(mebibytes(limits.memory)).toBeGreaterThanOrEqual(
+        workers * (WORKER_PEAK_RSS_MIB + uploadsMiB) + PRIMARY_RSS_MIB,
+      );
     });
 
     it('runs as non-root on a read-only root file system, with /tmp writable', () => {
@@ -293,7 +368,12 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
         allowPrivilegeEscalation: false,
       });
       const tmp = container.volumeMounts?.find(({ mountPath }) => mountPath === '/tmp');
-      expect(pod.spec.volumes?.find(({ name }) => name === tmp?.name)?.emptyDir).toBeDefined();
+      expect(tmp?.name).toMatch(/\S/);
+      // Nothing but an emptyDir: no host path, no claim that outlives the pod.
+      expect(pod.spec.volumes?.find(({ name }) => name === tmp?.name)).toEqual({
+        name: tmp?.name,
+        emptyDir: expect.any(Object) as object,
+      });
     });
 
     it('has Prometheus scrape the primary on the probe port', () => {
@@ -367,7 +447,8 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
     });
 
     it("runs `npm start`'s command as a non-root user under tini", () => {
-      expect(last('USER')).toBeDefined();
+      // By number, so that Kubernetes' runAsNonRoot can verify it.
+      expect(last('USER')).toMatch(/^\d+(:\d+)?$/);
       expect(last('USER')).not.toMatch(/^(root|0)(:|$)/);
       expect(argv(last('ENTRYPOINT')!)).toEqual(['/usr/bin/tini', '--']);
       expect(
@@ -418,14 +499,36 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
       }
     });
 
-    it('has every executable the commands and preStop run', () => {
-      const config = JSON.parse(readFileSync(join(ROOT, 'config', 'commands.json'), 'utf8')) as {
-        commands: Record<string, { executable: string }>;
-      };
-      const executables = Object.values(config.commands).map(({ executable }) => executable);
-      executables.push(...(container.lifecycle?.preStop?.exec?.command.slice(0, 1) ?? []));
-      // A command outside this list needs its Debian package installed in the runtime stage.
-      for (const executable of executables) expect(DEBIAN_BASE_EXECUTABLES).toContain(executable);
-    });
+    // The image is Debian: what it has is Debian's Essential packages (in every image, slim
+    // ones too) and what its runtime stage installs with apt-get. Which package ships an
+    // executable is read from dpkg on this host, when it runs the image's Debian release.
+    const imageRelease = /^node:\d+-([a-z]+)/.exec(
+      /^ARG NODE_IMAGE=(\S+)/m.exec(
+        stages[0].map((i) => `${i.keyword} ${i.args}`).join('\n'),
+      )?.[1] ?? '',
+    )?.[1];
+    const host = hostDebianRelease();
+    (host === imageRelease ? it : it.skip)(
+      `has every executable the commands and preStop run (dpkg of this ${host ?? 'non-Debian'} host, image ${imageRelease})`,
+      () => {
+        const installed = runtime
+          .filter((i) => i.keyword === 'RUN')
+          .flatMap((i) => [...i.args.matchAll(/apt-get install ([^&;|]*)/g)])
+          .flatMap(([, list]) => list.split(/\s+/))
+          .filter((word) => /^[a-z0-9][a-z0-9.+-]*$/.test(word));
+        expect(installed).toContain('tini');
+        const config = JSON.parse(readFileSync(join(ROOT, 'config', 'commands.json'), 'utf8')) as {
+          commands: Record<string, { executable: string }>;
+        };
+        const executables = Object.values(config.commands).map(({ executable }) => executable);
+        executables.push(...(container.lifecycle?.preStop?.exec?.command.slice(0, 1) ?? []));
+        expect(executables.length).toBeGreaterThan(0);
+        for (const executable of executables) {
+          const pkg = packageOf(executable.split('/').at(-1)!);
+          const inImage = pkg !== undefined && (isEssential(pkg) || installed.includes(pkg));
+          expect({ executable, pkg, inImage }).toEqual({ executable, pkg, inImage: true });
+        }
+      },
+    );
   });
 });

@@ -15,10 +15,11 @@
  */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { closedLoop } = require('./closed-loop.cjs');
+const { resizeInput } = require('./image-input.cjs');
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const TIMEOUT_MS = 30_000;
-const MAX_INPUT_PIXELS = 50_000_000;
 const MAX_PAGES = 200;
 
 function fixedPool(filename, threads) {
@@ -71,7 +72,7 @@ function setup(config) {
       info,
       op: () => {
         const { signal } = new AbortController();
-        const input = { data, params: config.params, maxInputPixels: MAX_INPUT_PIXELS };
+        const input = resizeInput(data, config.params);
         return resizeImage(input, { signal, deadline: Date.now() + TIMEOUT_MS });
       },
       check,
@@ -80,7 +81,7 @@ function setup(config) {
   }
   if (config.mode === 'image-thread') {
     const pool = fixedPool(join(__dirname, 'fixtures', 'resize.worker.cjs'), config.threads);
-    const task = { data, params: config.params, maxInputPixels: MAX_INPUT_PIXELS };
+    const task = { data, params: config.params };
     return {
       info,
       op: () => pool.run(task, { name: 'resize' }),
@@ -89,30 +90,6 @@ function setup(config) {
     };
   }
   throw new Error(`unknown mode ${config.mode}`);
-}
-
-/** `concurrency` loops, each starting its next op when the last one ends, for `seconds`. */
-async function closedLoop(op, concurrency, seconds) {
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let ops = 0;
-  let errors = 0;
-  let firstError;
-  const loop = async () => {
-    while (performance.now() < end) {
-      try {
-        await op();
-        if (performance.now() <= end) ops++;
-      } catch (error) {
-        errors++;
-        firstError ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  // Ops still running at the deadline finish uncounted (as with HTTP load); `wall` includes them.
-  const wall = (performance.now() - start) / 1000;
-  return { ops, errors, firstError: firstError?.message, seconds, wall, perSecond: ops / seconds };
 }
 
 let workload;
@@ -126,11 +103,21 @@ async function handle(message) {
     }
     case 'round': {
       const before = process.cpuUsage(); // the whole process: main, pool and libuv threads
-      const result = await closedLoop(workload.op, workload.concurrency, message.seconds);
+      const { firstError, ...result } = await closedLoop(workload.op, {
+        concurrency: workload.concurrency,
+        seconds: message.seconds,
+      });
       const { user, system } = process.cpuUsage(before);
       const cores = { direct: (user + system) / 1e6 / result.wall };
       const peakRss = process.resourceUsage().maxRSS * 1024;
-      return { type: 'result', ...result, cores, rss: process.memoryUsage.rss(), peakRss };
+      return {
+        type: 'result',
+        ...result,
+        firstError: firstError?.message,
+        cores,
+        rss: process.memoryUsage.rss(),
+        peakRss,
+      };
     }
     case 'close':
       await workload?.close();

@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type CpuBudgetSources, detectCpuBudget } from './cpu-budget';
+import { type CpuBudget, type CpuBudgetSources, detectCpuBudget } from './cpu-budget';
 
 describe('detectCpuBudget', () => {
   let dir: string;
@@ -193,9 +194,30 @@ describe('detectCpuBudget', () => {
     expect(detectCpuBudget({ ...tree({ proc: 'x' }), availableParallelism: () => 0 }).cpus).toBe(1);
   });
 
-  it('reads the real files of this machine without throwing', () => {
-    const budget = detectCpuBudget();
-    expect(budget.cpus).toBeGreaterThanOrEqual(1);
-    expect(budget.cpus).toBeLessThanOrEqual(budget.limit);
+  it("honours its real process's CPU affinity (taskset -c 0: one CPU)", () => {
+    // A real process pinned by the kernel, not a stubbed availableParallelism: the default
+    // sources must be this process's own.
+    const read = (args: string[]) =>
+      JSON.parse(
+        execFileSync(
+          args[0],
+          [
+            ...args.slice(1),
+            process.execPath,
+            '--require',
+            'sucrase/register/ts',
+            '--eval',
+            `console.log(JSON.stringify(require(${JSON.stringify(require.resolve('./cpu-budget'))}).detectCpuBudget()))`,
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as CpuBudget;
+    const pinned = read(['taskset', '-c', '0']);
+    expect(pinned.cpus).toBe(1);
+    expect(pinned.limit).toBeLessThanOrEqual(1);
+    // And unpinned, the same code in this process: no more than the CPUs it may run on.
+    const free = detectCpuBudget();
+    expect(free.cpus).toBeGreaterThanOrEqual(1);
+    expect(free.cpus).toBeLessThanOrEqual(availableParallelism());
   });
 });

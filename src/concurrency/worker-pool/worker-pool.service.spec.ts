@@ -189,7 +189,16 @@ describe('WorkerPool', () => {
     await pool.run(fail, 'bad input').catch(() => undefined);
     const [thread] = pool.stats().threads;
     expect(thread).toMatchObject({ tasksDone: 2, tasksFailed: 1 });
-    expect(thread.runP99Ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("reports each thread's p99 run time in milliseconds", async () => {
+    const pool = await createPool({ threads: 1 });
+    await pool.run(spin, 50); // 50 ms of the thread's time
+    const [thread] = pool.stats().threads;
+    // At least the 50 ms it spun; far under 50 000 (what microseconds would read), with room
+    // for a loaded machine.
+    expect(thread.runP99Ms).toBeGreaterThanOrEqual(50);
+    expect(thread.runP99Ms).toBeLessThan(5_000);
   });
 
   it('stops a running thread task whose signal aborts, and keeps serving', async () => {
