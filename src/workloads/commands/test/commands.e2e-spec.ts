@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { ChildProcessRunner } from '../src/concurrency/child-process';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { waitFor } from './support/wait';
+import { ChildProcessRunner } from '../../../concurrency/child-process';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { waitFor } from '../../../../test/support/wait';
 
 const COMMANDS = join(__dirname, 'fixtures', 'commands.e2e.json');
 

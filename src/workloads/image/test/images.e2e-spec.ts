@@ -2,12 +2,12 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { WorkerPool } from '../src/concurrency/worker-pool';
-import { sharp } from '../src/workloads/image/sharp';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { makeJpeg, makePng, makePngBomb } from './support/images';
-import { waitFor } from './support/wait';
+import { WorkerPool } from '../../../concurrency/worker-pool';
+import { sharp } from '../sharp';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { makeJpeg, makePng, makePngBomb } from './images';
+import { waitFor } from '../../../../test/support/wait';
 
 describe('POST /images/resize', () => {
   let app: NestFastifyApplication;

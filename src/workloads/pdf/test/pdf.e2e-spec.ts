@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { WorkerPool } from '../src/concurrency/worker-pool';
-import { MetricsService } from '../src/metrics/metrics.service';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { extractPdf } from './support/pdf-text';
-import { pdffonts, pdfinfo, pdftotext } from './support/poppler';
-import { longReport } from './support/reports';
-import { waitFor } from './support/wait';
+import { WorkerPool } from '../../../concurrency/worker-pool';
+import { MetricsService } from '../../../metrics/metrics.service';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { extractPdf } from './pdf-text';
+import { pdffonts, pdfinfo, pdftotext } from './poppler';
+import { longReport } from './reports';
+import { waitFor } from '../../../../test/support/wait';
 
 describe('POST /pdf/report', () => {
   let app: NestFastifyApplication;
