@@ -21,7 +21,7 @@ import {
 } from '../../../../test/support/http-fuzz/parts';
 
 /*
- * POST /commands/:name against test/fixtures/commands.fuzz.json: each command's answer is
+ * POST /commands/:name against fixtures/commands.fuzz.json: each command's answer is
  * known (its output, its exit, its deadline, its output cap), so a valid request is checked
  * against it; an unknown name is a 404, a wrong parameter a 400, an input over the limit a 413.
  */

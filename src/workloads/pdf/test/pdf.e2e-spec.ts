@@ -13,6 +13,7 @@ import { extractPdf } from './pdf-text';
 import { pdffonts, pdfinfo, pdftotext } from './poppler';
 import { longReport } from './reports';
 import { waitFor } from '../../../../test/support/wait';
+import { BINARY, openApiDocument, operation } from '../../../../test/support/openapi';
 
 describe('POST /pdf/report', () => {
   let app: NestFastifyApplication;
@@ -122,6 +123,20 @@ describe('POST /pdf/report', () => {
     });
     await request(app.getHttpServer()).get('/health/ready').expect(200);
     await post({ title: 'Still fine' }).expect(200);
+  });
+
+  it('describes the PDF route: a JSON report in, application/pdf out', async () => {
+    const report = operation(await openApiDocument(app), 'post', '/pdf/report');
+    expect(report.requestBody).toMatchObject({
+      content: { 'application/json': { schema: { required: ['title'] } } },
+    });
+    expect(report.responses['200']).toMatchObject({
+      content: { 'application/pdf': { schema: BINARY } },
+    });
+    // A character no font can draw: documented with the fields that name it.
+    expect(report.responses['422']).toMatchObject({
+      description: expect.stringMatching(/`field`.*`codePoint`/) as unknown,
+    });
   });
 });
 

@@ -1,0 +1,35 @@
+import { request as httpRequest } from 'node:http';
+import { freePort, ServiceProcess } from '../../../../test/support/service-process';
+
+/*
+ * `node dist/main.js` with an image upload that stops halfway: the shutdown deadline cuts it.
+ * (The README's resize example runs in test/service.e2e-spec.ts, from this folder's kit.)
+ */
+describe('node dist/main.js: image uploads', () => {
+  let service: ServiceProcess | undefined;
+  afterEach(() => service?.stop());
+
+  it('cuts connections still open at SHUTDOWN_TIMEOUT_MS and exits 1', async () => {
+    const port = await freePort();
+    service = new ServiceProcess({ PORT: String(port), SHUTDOWN_TIMEOUT_MS: '500' });
+    await service.waitForOk(`http://127.0.0.1:${port}/health/ready`);
+    // A client that began an upload and went quiet would hold the HTTP server open forever.
+    const stalled = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/images/resize?width=10',
+      headers: { 'Content-Type': 'image/jpeg', 'Content-Length': '100000' },
+    });
+    stalled.on('error', () => undefined);
+    stalled.write(Buffer.alloc(1000));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const started = Date.now();
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 1, signal: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(service.output).toMatch(/Shutdown timeout: cutting 1 open connection/);
+    stalled.destroy();
+  });
+});
