@@ -73,7 +73,9 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
   };
 
   beforeAll(async () => {
-    service = await FuzzedService.start(Object.assign({}, ...kits.map((kit) => kit.fuzz.env)));
+    service = await FuzzedService.start(
+      Object.fromEntries(kits.flatMap((kit) => Object.entries(kit.fuzz.env))),
+    );
     for (const kit of kits) await kit.fuzz.prepare?.();
   }, 60_000);
 

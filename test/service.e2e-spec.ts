@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { exchange } from './support/exchange';
 import { logLines } from './support/log-lines';
 import { freePort, ServiceProcess } from './support/service-process';
-import { workloadExamples } from './support/workloads';
+import { sendExample, workloadExamples } from './support/workloads';
 
 /*
  * The built service as users run it: `node dist/main.js` (npm test builds first), driven over
@@ -51,11 +50,7 @@ describe('node dist/main.js', () => {
 
     // The workloads' lines: one example each, from the kits of the workloads present.
     for (const example of await workloadExamples()) {
-      const answer = await exchange(port, example.path, {
-        headers: example.headers,
-        body: example.body,
-      });
-      expect(await example.problems(answer)).toEqual([]);
+      expect(await sendExample(port, example)).toEqual([]);
     }
 
     const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Exchange } from './exchange';
+import { type Exchange, exchange } from './exchange';
 import { excerpt } from './http-fuzz/answer';
 import type { WorkloadFuzz } from './http-fuzz/workload-fuzz';
 
@@ -64,4 +64,13 @@ export function notOk(label: string, answer: Exchange): string[] {
   return answer.status === 200
     ? []
     : [`${label}: ${answer.status ?? answer.error} ${excerpt(answer.body)}`];
+}
+
+/** Sends `example` to the service on `port`; what is wrong with its answer. */
+export async function sendExample(port: number, example: Example): Promise<string[]> {
+  const answer = await exchange(port, example.path, {
+    headers: example.headers,
+    body: example.body,
+  });
+  return example.problems(answer);
 }
