@@ -15,7 +15,7 @@ import { defineWorkerPoolMetrics } from './worker-pool.metrics';
 /**
  * This process's Prometheus metrics: Node's defaults (CPU, memory, GC, event loop lag),
  * HTTP request durations, and the pool and runner read from their stats at scrape time.
- * In a cluster worker every series carries `worker="<id>"`, and the primary merges the
+ * In an app worker every series carries `worker="<id>"`, and the primary merges the app
  * workers' registries into one scrape.
  *
  * The pool and the runner are optional: an app without `WorkerPoolModule` has no
