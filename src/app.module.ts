@@ -7,6 +7,7 @@ import {
   appConfig,
   childProcessConfig,
   type ChildProcessConfig,
+  commandsConfig,
   imageConfig,
   pdfConfig,
   workerPoolConfig,
@@ -25,7 +26,14 @@ import * as workloads from './workloads';
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
-      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig, childProcessConfig],
+      load: [
+        appConfig,
+        workerPoolConfig,
+        imageConfig,
+        pdfConfig,
+        childProcessConfig,
+        commandsConfig,
+      ],
     }),
     WorkerPoolModule.forRootAsync({
       inject: [workerPoolConfig.KEY],
@@ -33,8 +41,7 @@ import * as workloads from './workloads';
     }),
     ChildProcessModule.forRootAsync({
       inject: [childProcessConfig.KEY],
-      useFactory: ({ commandsFile: _, maxInputBytes: __, ...options }: ChildProcessConfig) =>
-        options,
+      useFactory: (config: ChildProcessConfig) => config,
     }),
     MetricsModule,
     DeadlinesModule,

@@ -32,6 +32,38 @@ describe('node dist/main.js', () => {
     );
   });
 
+  // Variables only the app reads, checked by the primary (or the single process) before
+  // anything forks or Nest boots: one JSON line, no stack, not once per worker.
+  describe.each([
+    ['PORT', 'abc'],
+    ['IMAGE_MAX_INPUT_BYTES', '20MB'],
+    ['API_DOCS_ENABLED', 'nope'],
+  ])('with %s=%s', (variable, value) => {
+    it.each(['true', 'false'])(
+      'exits 1 with one fatal JSON line naming it (CLUSTER_ENABLED=%s)',
+      async (clusterEnabled) => {
+        service = new ServiceProcess({
+          PORT: String(await freePort()),
+          CLUSTER_ENABLED: clusterEnabled,
+          [variable]: value,
+        });
+        expect(await service.exited).toEqual({ code: 1, signal: null });
+        expect(service.nonJsonLines()).toEqual([]);
+        expect(logLines(service.output)).toEqual([
+          expect.objectContaining({
+            level: 'fatal',
+            worker: 'main',
+            msg: expect.stringMatching(
+              new RegExp(
+                `^Failed to start: Invalid environment variable ${variable}="${value}": expected `,
+              ),
+            ) as unknown,
+          }),
+        ]);
+      },
+    );
+  });
+
   it("runs the README's quick start, on the app port and the probe port", async () => {
     // The curl lines of README "Quick start", with the ports of this test.
     const [port, healthPort] = [await freePort(), await freePort()];

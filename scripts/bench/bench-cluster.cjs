@@ -49,9 +49,15 @@ const MODES = {
   auto: { label: 'cluster, auto workers (CLUSTER_WORKERS=auto)', env: { CLUSTER_WORKERS: 'auto' } },
 };
 
-const READY_LINE = /Cluster: worker (\d+) ready \(pid (\d+)\) in (\d+) ms/;
-const ALL_READY_LINE = /Cluster: all (\d+) workers ready in (\d+) ms/;
-const PLAN_LINE = /(Cluster plan|Cluster disabled): [^"]*/;
+/** A JSON log line of the service, or undefined for any other line. */
+function logEvent(line) {
+  try {
+    const parsed = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Starts the service in one of MODES and waits until every worker is ready: the primary's
@@ -61,16 +67,15 @@ const PLAN_LINE = /(Cluster plan|Cluster disabled): [^"]*/;
  */
 async function startService(mode) {
   const workers = new Map(); // slot -> { pid, readyMs }
-  let plan = '';
+  let plan; // the primary's (or the one process's) plan event
   let allReady;
   const logAllReady = new Promise((resolve) => (allReady = resolve));
-  const onLine = (line) => {
-    const ready = READY_LINE.exec(line);
-    if (ready) workers.set(Number(ready[1]), { pid: Number(ready[2]), readyMs: Number(ready[3]) });
-    const all = ALL_READY_LINE.exec(line);
-    if (all) allReady({ count: Number(all[1]), ms: Number(all[2]) });
-    const planned = PLAN_LINE.exec(line);
-    if (planned) plan = planned[0];
+  // The supervisor's events, matched by their fields (src/concurrency/cluster/cluster.events.ts).
+  const onLine = (text) => {
+    const line = logEvent(text);
+    if (line?.event === 'worker-ready') workers.set(line.slot, { pid: line.pid, readyMs: line.ms });
+    if (line?.event === 'all-ready') allReady({ count: line.workers, ms: line.ms });
+    if (line?.event === 'plan') plan = line;
   };
   const server = await startServer(
     `service (${mode})`,
@@ -256,11 +261,13 @@ const cpuPerRequest = (r) => Object.values(r.cores).reduce((a, b) => a + b, 0) /
 
 const failures = (rounds) => rounds.reduce((n, r) => n + r.other + r.errors, 0);
 
-/** "2 workers × 1 pool thread" out of the primary's plan line. */
-const shortPlan = (service) =>
-  service.mode === 'off'
-    ? /\d+ pool threads?/.exec(service.plan)?.[0].replace(/^/, '1 process × ')
-    : /\d+ workers? × \d+ pool threads?/.exec(service.plan)?.[0];
+/** "2 workers × 1 pool thread" from the plan event. */
+const shortPlan = ({ mode, plan }) => {
+  const threads = plan?.perWorker?.WORKER_POOL_THREADS;
+  const head =
+    mode === 'off' ? '1 process' : `${plan?.workers} worker${plan?.workers === 1 ? '' : 's'}`;
+  return `${head} × ${threads} pool thread${threads === 1 ? '' : 's'}`;
+};
 
 /**
  * One load window on `service`, with the CPU of its processes and of the load generator,
@@ -374,7 +381,7 @@ async function benchCluster({ duration, rounds }) {
     await sleep(2000);
     const idle = new Map(services.map((s) => [s, s.processMemory()]));
     console.log(
-      `\nServers: ${services.map((s) => `${s.mode}: "${s.plan}"`).join('; ')}. ` +
+      `\nServers: ${services.map((s) => `${s.mode}: "${s.plan?.msg}"`).join('; ')}. ` +
         `${window} s windows (the lower of --duration and ${WINDOW_CAP_S}), ${rounds} interleaved ` +
         'rounds, 0.5 s of load before each window, medians. All servers run at once; the ones not ' +
         'measured sit idle.\n',

@@ -139,7 +139,15 @@ async function startServer(name, script, env = {}, { pollMs = 100, onLine, args 
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [script, ...args], {
     // The probe port is off unless a section asks for one: two services would share 9000.
-    env: { ...process.env, UV_THREADPOOL_SIZE, HEALTH_PORT: '0', ...env, PORT: String(port) },
+    // So is the pid file: the project's own belongs to the developer's service.
+    env: {
+      ...process.env,
+      UV_THREADPOOL_SIZE,
+      HEALTH_PORT: '0',
+      CLUSTER_PID_FILE: 'off',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -20,4 +20,5 @@ export {
   setProcessLogger,
   type Logger,
   type LogLine,
+  type LogRecord,
 } from './process-logger';

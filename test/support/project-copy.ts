@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const NOT_COPIED = new Set(['node_modules', 'dist', '.git', 'coverage', 'bench-results']);
+const NOT_COPIED = new Set([
+  'node_modules',
+  'dist',
+  '.git',
+  'coverage',
+  'bench-results',
+  '.primary.pid',
+]);
 
 /**
  * A copy of this repository in a temporary folder, as a user's clone would be (no build

@@ -30,3 +30,4 @@ export {
   SpawnHelperLostError,
 } from './child-process.errors';
 export { ConcurrencyError } from '../concurrency.errors';
+export { ClosedError, QueueFullError, TimedOutError } from '../admission';

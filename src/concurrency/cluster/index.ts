@@ -11,7 +11,13 @@
 export { ClusterBootstrap, type ClusterBootstrapOptions } from './cluster-bootstrap';
 export type { ServedApp } from './served-app';
 export { detectCpuBudget, type CpuBudget } from './cpu-budget';
-export { planThreads, describePlan, type ThreadPlan } from './thread-plan';
+export {
+  planThreads,
+  describePlan,
+  type AppThreads,
+  type ThreadGroup,
+  type ThreadPlan,
+} from './thread-plan';
 export type {
   ClusterView,
   SupervisorState,

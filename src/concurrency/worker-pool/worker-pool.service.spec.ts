@@ -1,4 +1,5 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
+import { getPriority } from 'node:os';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Hold } from '../../../test/support/hold';
 import {
@@ -25,6 +26,7 @@ const spin = fixture(file, 'spin');
 const fail = fixture(file, 'fail');
 const exit = fixture(file, 'exit');
 const exhaustHeap = fixture(file, 'exhaustHeap');
+const priority = fixture(file, 'priority');
 
 describe('WorkerPool', () => {
   let moduleRef: TestingModule | undefined;
@@ -156,6 +158,15 @@ describe('WorkerPool', () => {
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect((error as WorkerCrashedError).cause).toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
     await expect(pool.run(add, { a: 5, b: 5 })).resolves.toBe(10);
+  });
+
+  // piscina loads @napi-rs/nice in each thread and ignores a failure to load it: a native
+  // addon that does not load on this Node would only show here.
+  it('runs its threads at the niceness it was given, through the native addon', async () => {
+    const base = getPriority();
+    const pool = await createPool({ threads: 1, niceIncrement: 5 });
+    await expect(pool.run(priority, undefined)).resolves.toBe(Math.min(19, base + 5));
+    expect(getPriority()).toBe(base); // the event loop's thread keeps its own
   });
 
   it('reports each thread in its stats', async () => {

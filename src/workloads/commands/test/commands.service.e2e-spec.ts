@@ -42,13 +42,13 @@ describe('node dist/main.js: commands', () => {
       COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.e2e.json'),
     });
     await service.waitForOk(`${base}/health/ready`);
-    const [, worker] = await service.waitForOutput(/Cluster: worker 1 ready \(pid (\d+)\)/);
+    const { pid: worker } = await service.waitForLine({ event: 'worker-ready', slot: 1 });
     const lingering = fetch(`${base}/commands/linger`, { method: 'POST' }).catch(() => undefined);
     const running = () => processesRunning('sleep 31.5').length;
     await waitFor(() => running() === 2, 'the command and its grandchild');
 
     // SIGKILL: the worker's runner gets no chance; its spawn helper must clean up.
-    process.kill(Number(worker), 'SIGKILL');
+    process.kill(worker, 'SIGKILL');
     await waitFor(() => running() === 0, 'no command left', 5_000);
     await lingering;
   });
