@@ -34,7 +34,7 @@ export const kit: WorkloadKit = {
       label,
       path: '/images/resize?width=200&format=webp',
       headers: { 'Content-Type': 'image/png' },
-      body: await makePng(800, 600),
+      body: await makePng(400, 300),
       async problems(answer) {
         if (answer.status !== 200) return notOk(label, answer);
         const { format, width, height } = await sharp(answer.body).metadata();
