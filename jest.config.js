@@ -1,5 +1,7 @@
 /**
- * One jest run for unit specs (beside the code) and e2e specs (test/).
+ * One jest run for unit specs (beside the code) and e2e specs: the shared ones in test/, a
+ * workload's own in its folder's test/ (src/workloads/<name>/test/), so that deleting the
+ * folder takes its specs with it.
  *
  * NestJS 12 ships its packages as ES modules. Node 20.19+ can require() them, but jest's own
  * module registry cannot, so those files are compiled to CommonJS on the way in
@@ -13,9 +15,10 @@ module.exports = {
   rootDir: '.',
   // jest's node environment, plus the Node warnings of the jest process (node-environment.cjs).
   testEnvironment: '<rootDir>/test/support/node-environment.cjs',
-  // Property-based specs are *.fuzz.spec.ts and test/*.fuzz.e2e-spec.ts: matched here too
-  // (npm run fuzz runs only them, with more cases).
-  testRegex: ['src/.+\\.spec\\.ts$', 'test/.+\\.e2e-spec\\.ts$'],
+  // Unit specs are *.spec.ts, e2e specs *.e2e-spec.ts in test/ or src/workloads/<name>/test/.
+  // Property-based specs are *.fuzz.spec.ts and *.fuzz.e2e-spec.ts: matched here too (npm run
+  // fuzz runs only them, with more cases).
+  testRegex: ['/src/.+\\.spec\\.ts$', '/(test|src/workloads/[^/]+/test)/.+\\.e2e-spec\\.ts$'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

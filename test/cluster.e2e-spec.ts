@@ -6,10 +6,12 @@ import { SteadyLoad } from './support/load';
 import { isAlive } from './support/processes';
 import { waitFor } from './support/wait';
 import { freePort, ServiceProcess } from './support/service-process';
+import { type Example, workloadExamples } from './support/workloads';
 
 /*
  * The cluster as it runs in production: the real `node dist/main.js`, a primary and two
- * forked workers, driven over real sockets by a steady load that this test generates.
+ * forked workers, driven over real sockets by a steady load that this test generates (probes
+ * and the README examples of the workloads present).
  */
 /** Worker pids the primary reported ready, in order, from log line `from`. */
 function readyPids(service: ServiceProcess, from = 0): number[] {
@@ -43,6 +45,11 @@ async function pidsOnNewConnections(port: number, count = 8): Promise<Set<number
   }
   return pids;
 }
+
+let work: Example[] = [];
+beforeAll(async () => {
+  work = await workloadExamples();
+});
 
 describe('cluster (node dist/main.js, 2 workers)', () => {
   let service: ServiceProcess | undefined;
@@ -92,7 +99,7 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     expect(plan.msg).toMatch(
       /^Cluster plan: 2 workers × \d+ pool threads? \+ \d+ inline image slots? each/,
     );
-    load = new SteadyLoad(port).start();
+    load = new SteadyLoad(port, work).start();
     await delay(500);
 
     const mark = service.lines.length;
@@ -121,7 +128,7 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
 
   it('kills and replaces a worker stopped with SIGSTOP (heartbeat watchdog)', async () => {
     const { service, port, pids } = await startCluster();
-    load = new SteadyLoad(port, 4, 3_000).start();
+    load = new SteadyLoad(port, work, 4, 3_000).start();
     await delay(300);
 
     const mark = service.lines.length;
@@ -160,7 +167,7 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
 
   it('on SIGHUP restarts every worker, one at a time, without a failed request', async () => {
     const { service, port, pids } = await startCluster();
-    load = new SteadyLoad(port, 6).start();
+    load = new SteadyLoad(port, work, 6).start();
     await delay(500);
 
     const mark = service.lines.length;
@@ -224,7 +231,7 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
 
   it('on SIGTERM turns not ready at once, finishes every request in flight, and exits 0', async () => {
     const { service, port } = await startCluster({ SHUTDOWN_DELAY_MS: '3000' });
-    load = new SteadyLoad(port, 6).start();
+    load = new SteadyLoad(port, work, 6).start();
     await delay(500);
 
     const signalled = Date.now();
@@ -342,7 +349,7 @@ describe('single process (CLUSTER_ENABLED=false)', () => {
     };
     expect(live.info.process.pid).toBe(service.child.pid);
 
-    const load = new SteadyLoad(port, 4).start();
+    const load = new SteadyLoad(port, work, 4).start();
     await delay(300);
     service.child.kill('SIGTERM');
     await load.stop();

@@ -10,10 +10,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import semver from 'semver';
-import { makePng } from './support/images';
 import { parsePrometheus } from './support/prometheus';
-import { longReport } from './support/reports';
 import { freePort, ServiceProcess } from './support/service-process';
+import { sendExample, workloadExamples } from './support/workloads';
 
 const ROOT = join(__dirname, '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
@@ -132,7 +131,6 @@ describe('the Node this suite runs on', () => {
 
   it('runs `node dist/main.js` on it from start to exit, which prints no Node warning', async () => {
     const [port, healthPort] = [await freePort(), await freePort()];
-    const app = `http://127.0.0.1:${port}`;
     const probes = `http://127.0.0.1:${healthPort}`;
     const service = new ServiceProcess({
       PORT: String(port),
@@ -141,25 +139,11 @@ describe('the Node this suite runs on', () => {
     });
     try {
       await service.waitForOk(`${probes}/health/ready`);
-      // Each kind of work once: sharp and pdfkit on a pool thread, a command via the spawn helper.
-      const answers = await Promise.all([
-        fetch(`${app}/images/resize?width=20&format=webp`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'image/png' },
-          body: await makePng(64, 48),
-        }),
-        fetch(`${app}/pdf/report`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(longReport(50)),
-        }),
-        fetch(`${app}/commands/wordcount`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'text/plain' },
-          body: 'one two three',
-        }),
-      ]);
-      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+      // Each workload's work once (sharp in-process, pdfkit on a pool thread, a command via
+      // the spawn helper): its README example, from its kit.
+      const examples = await workloadExamples();
+      const problems = await Promise.all(examples.map((example) => sendExample(port, example)));
+      expect(problems.flat()).toEqual([]);
       const scrape = parsePrometheus(await (await fetch(`${probes}/metrics`)).text());
       const versions = scrape
         .filter((sample) => sample.name === 'nodejs_version_info')

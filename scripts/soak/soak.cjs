@@ -20,7 +20,14 @@ const { chaosTable, examples, invariantsTable, requestsTable } = require('./repo
 const { createRandom } = require('./random.cjs');
 const { ROOT, Service, freePort, signal, sleep } = require('./service.cjs');
 const { Client, Ledger } = require('./traffic.cjs');
-const { COMMANDS, COMMANDS_FILE, makeImages, requestKinds, tokenOf } = require('./workload.cjs');
+const {
+  COMMANDS,
+  COMMANDS_FILE,
+  listedWorkloads,
+  makeImages,
+  requestKinds,
+  tokenOf,
+} = require('./workload.cjs');
 
 const WORKERS = 2;
 /**
@@ -187,7 +194,13 @@ async function main() {
   monitor.stops = chaos.stops;
   monitor.start();
 
-  const kinds = requestKinds({ images, taskTimeoutMs: TASK_TIMEOUT_MS, runId });
+  const kinds = requestKinds({
+    workloads: listedWorkloads(ROOT),
+    images,
+    taskTimeoutMs: TASK_TIMEOUT_MS,
+    probeDeadlineMs: PROBE_DEADLINE_MS,
+    runId,
+  });
   const end = now() + runMs;
   const running = () => now() < end && service.running && !interrupted;
   const clients = Array.from({ length: options.clients }, (_, i) =>

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import {
   collectDefaultMetrics,
+  Counter,
   Histogram,
   type MetricObjectWithValues,
   type MetricValue,
@@ -15,7 +16,7 @@ import { defineWorkerPoolMetrics } from './worker-pool.metrics';
 /**
  * This process's Prometheus metrics: Node's defaults (CPU, memory, GC, event loop lag),
  * HTTP request durations, and the pool and runner read from their stats at scrape time.
- * In a cluster worker every series carries `worker="<id>"`, and the primary merges the
+ * In an app worker every series carries `worker="<id>"`, and the primary merges the app
  * workers' registries into one scrape.
  *
  * The pool and the runner are optional: an app without `WorkerPoolModule` has no
@@ -26,6 +27,8 @@ import { defineWorkerPoolMetrics } from './worker-pool.metrics';
 export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Requests the deadline guard answered (src/common/http/deadlines). */
+  readonly httpUnanswered: Counter<'route'>;
   private readonly collected: CollectedMetrics;
 
   constructor(@Optional() pool?: WorkerPool, @Optional() runner?: ChildProcessRunner) {
@@ -38,6 +41,12 @@ export class MetricsService implements OnModuleDestroy {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    this.httpUnanswered = new Counter({
+      name: 'http_requests_unanswered_total',
+      help: 'Requests answered by the deadline guard: nothing else answered them in time',
+      labelNames: ['route'],
       registers: [this.registry],
     });
 

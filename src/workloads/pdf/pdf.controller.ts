@@ -27,7 +27,7 @@ export class PdfController {
   @RouteBody({ kind: 'json', limit: 'pdf.maxBodyBytes' })
   @ApiOperation({
     operationId: 'renderReport',
-    summary: 'Render a PDF report on a worker thread',
+    summary: 'Render a PDF report on a pool thread',
     description:
       'A4 pages; a long table breaks across pages with its header row repeated; every page ' +
       'has "Page N of M" in its footer. Unknown fields are refused. Text is drawn with ' +
@@ -49,7 +49,7 @@ export class PdfController {
       'the body also has `field` (e.g. `sections[0].body`) and `codePoint` (e.g. `U+1F980`).',
     503: 'The worker pool queue is full, or the service is shutting down.',
     504: 'Rendering passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
-    500: 'The worker thread rendering the report died; it is replaced.',
+    500: 'The pool thread rendering the report died; it is replaced.',
   })
   async report(
     @Body() body: unknown,

@@ -1,10 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { ImageService } from '../src/workloads/image/image.service';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { makeJpeg } from './support/images';
-import { waitFor } from './support/wait';
+import { ImageService } from '../image.service';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { makeJpeg } from './images';
+import { waitFor } from '../../../../test/support/wait';
 
 /*
  * What a resize may cost beyond its upload: the decode and encode memory, estimated from the

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { exchange } from './support/exchange';
-import { descendantsOf, listProcesses } from './support/processes';
-import { freePort, ServiceProcess } from './support/service-process';
-import { waitFor } from './support/wait';
+import { exchange } from '../../../../test/support/exchange';
+import { descendantsOf, listProcesses } from '../../../../test/support/processes';
+import { freePort, ServiceProcess } from '../../../../test/support/service-process';
+import { waitFor } from '../../../../test/support/wait';
 
 /*
  * The spawn helper is the service's: when it dies or stops answering, the commands it

@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { WorkerPool } from '../src/concurrency/worker-pool';
-import { MetricsService } from '../src/metrics/metrics.service';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { extractPdf } from './support/pdf-text';
-import { pdffonts, pdfinfo, pdftotext } from './support/poppler';
-import { longReport } from './support/reports';
-import { waitFor } from './support/wait';
+import { WorkerPool } from '../../../concurrency/worker-pool';
+import { MetricsService } from '../../../metrics/metrics.service';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { extractPdf } from './pdf-text';
+import { pdffonts, pdfinfo, pdftotext } from './poppler';
+import { longReport } from './reports';
+import { waitFor } from '../../../../test/support/wait';
+import { BINARY, openApiDocument, operation } from '../../../../test/support/openapi';
 
 describe('POST /pdf/report', () => {
   let app: NestFastifyApplication;
@@ -122,6 +123,20 @@ describe('POST /pdf/report', () => {
     });
     await request(app.getHttpServer()).get('/health/ready').expect(200);
     await post({ title: 'Still fine' }).expect(200);
+  });
+
+  it('describes the PDF route: a JSON report in, application/pdf out', async () => {
+    const report = operation(await openApiDocument(app), 'post', '/pdf/report');
+    expect(report.requestBody).toMatchObject({
+      content: { 'application/json': { schema: { required: ['title'] } } },
+    });
+    expect(report.responses['200']).toMatchObject({
+      content: { 'application/pdf': { schema: BINARY } },
+    });
+    // A character no font can draw: documented with the fields that name it.
+    expect(report.responses['422']).toMatchObject({
+      description: expect.stringMatching(/`field`.*`codePoint`/) as unknown,
+    });
   });
 });
 

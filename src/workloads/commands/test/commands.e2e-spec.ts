@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { ChildProcessRunner } from '../src/concurrency/child-process';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { waitFor } from './support/wait';
+import { ChildProcessRunner } from '../../../concurrency/child-process';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { waitFor } from '../../../../test/support/wait';
+import { BINARY, openApiDocument, operation } from '../../../../test/support/openapi';
+import { CommandsService } from '../commands.service';
 
 const COMMANDS = join(__dirname, 'fixtures', 'commands.e2e.json');
 
@@ -186,6 +188,23 @@ describe('POST /commands/:name', () => {
     expect(stats.running).toEqual([]);
     await request(app.getHttpServer()).get('/health/ready').expect(200);
     await run('wordcount').send('still fine').expect(200);
+  });
+
+  it('lists the configured commands as the values of :name, with their parameters', async () => {
+    const documented = operation(await openApiDocument(app), 'post', '/commands/{name}');
+    expect(documented.parameters?.find((p) => 'name' in p && p.name === 'name')).toMatchObject({
+      in: 'path',
+      schema: { enum: app.get(CommandsService).names() },
+    });
+    expect(documented.description).toContain('`gzip`: `level`: integer 1 … 9, default `6`');
+    expect(documented.responses['200']).toMatchObject({
+      content: { 'application/octet-stream': { schema: BINARY } },
+    });
+    expect(documented.responses['422']).toMatchObject({
+      content: {
+        'application/json': { schema: { $ref: '#/components/schemas/CommandFailedBody' } },
+      },
+    });
   });
 });
 

@@ -1,12 +1,26 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
-import { sharp } from '../../../src/workloads/image/sharp';
-import type { Exchange } from '../exchange';
-import { NUMBER_LIKE } from '../hostile';
-import { makePng, makePngBomb } from '../images';
-import { allowedFor, either, type FuzzCase, fuzzCase, type Part, valid, wrong } from './case';
-import { extraHeaders, gzipBomb, param, params, queryOf } from './parts';
-import { multipart } from './multipart';
+import { sharp } from '../sharp';
+import type { Exchange } from '../../../../test/support/exchange';
+import { NUMBER_LIKE } from '../../../../test/support/hostile';
+import { makePng, makePngBomb } from './images';
+import {
+  allowedFor,
+  either,
+  type FuzzCase,
+  fuzzCase,
+  type Part,
+  valid,
+  wrong,
+} from '../../../../test/support/http-fuzz/case';
+import {
+  extraHeaders,
+  gzipBomb,
+  param,
+  params,
+  queryOf,
+} from '../../../../test/support/http-fuzz/parts';
+import { multipart } from '../../../../test/support/http-fuzz/multipart';
 
 /** The limits the fuzzed service runs with (its environment). */
 export interface ImageLimits {

@@ -1,10 +1,18 @@
 import fc from 'fast-check';
 import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
-import type { Exchange } from '../exchange';
-import { rarely } from '../fuzz';
-import { hostileString, PROTOTYPE_KEYS } from '../hostile';
-import { allowedFor, either, type FuzzCase, fuzzCase, type Part, valid, wrong } from './case';
-import { extraHeaders, gzipBomb, queryString } from './parts';
+import type { Exchange } from '../../../../test/support/exchange';
+import { rarely } from '../../../../test/support/fuzz';
+import { hostileString, PROTOTYPE_KEYS } from '../../../../test/support/hostile';
+import {
+  allowedFor,
+  either,
+  type FuzzCase,
+  fuzzCase,
+  type Part,
+  valid,
+  wrong,
+} from '../../../../test/support/http-fuzz/case';
+import { extraHeaders, gzipBomb, queryString } from '../../../../test/support/http-fuzz/parts';
 
 /*
  * POST /pdf/report: valid reports, reports the schema refuses, JSON that is not JSON, bodies

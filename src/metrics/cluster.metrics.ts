@@ -7,15 +7,15 @@ import {
   type MetricValue,
   Registry,
 } from 'prom-client';
-import type { ClusterView } from '../../concurrency/cluster';
+import type { ClusterView } from '../concurrency/cluster';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /**
- * One Prometheus scrape for the whole cluster: every worker's registry (its series carry
- * `worker="<id>"`), merged with the primary's own. A worker that does not answer within
- * the timeout does not fail the scrape: its series are missing and
- * `cluster_worker_scrape_up{worker}` is 0.
+ * One Prometheus scrape for the whole cluster, made in the primary: every app worker's
+ * registry (its series carry `worker="<id>"`), merged with the primary's own. An app worker
+ * that does not answer within the timeout does not fail the scrape: its series are missing
+ * and `cluster_worker_scrape_up{worker}` is 0.
  */
 export class ClusterMetrics {
   private readonly registry = new Registry();

@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { descendantsOf } from './support/processes';
-import { freePort, ServiceProcess } from './support/service-process';
-import { waitFor } from './support/wait';
+import { descendantsOf } from '../../../../test/support/processes';
+import { freePort, ServiceProcess } from '../../../../test/support/service-process';
+import { waitFor } from '../../../../test/support/wait';
 
 /*
  * A client that leaves is noticed even when its command does not read stdin: the body is

@@ -1,12 +1,27 @@
 import fc from 'fast-check';
-import type { Exchange } from '../exchange';
-import { hostileString, NUMBER_LIKE, OPTION_LIKE } from '../hostile';
-import { allowedFor, either, type FuzzCase, fuzzCase, type Part, valid, wrong } from './case';
-import { excerpt } from './answer';
-import { extraHeaders, param, params, type Params, percentEncode, queryOf } from './parts';
+import type { Exchange } from '../../../../test/support/exchange';
+import { hostileString, NUMBER_LIKE, OPTION_LIKE } from '../../../../test/support/hostile';
+import {
+  allowedFor,
+  either,
+  type FuzzCase,
+  fuzzCase,
+  type Part,
+  valid,
+  wrong,
+} from '../../../../test/support/http-fuzz/case';
+import { excerpt } from '../../../../test/support/http-fuzz/answer';
+import {
+  extraHeaders,
+  param,
+  params,
+  type Params,
+  percentEncode,
+  queryOf,
+} from '../../../../test/support/http-fuzz/parts';
 
 /*
- * POST /commands/:name against test/fixtures/commands.fuzz.json: each command's answer is
+ * POST /commands/:name against fixtures/commands.fuzz.json: each command's answer is
  * known (its output, its exit, its deadline, its output cap), so a valid request is checked
  * against it; an unknown name is a 404, a wrong parameter a 400, an input over the limit a 413.
  */

@@ -2,12 +2,13 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { WorkerPool } from '../src/concurrency/worker-pool';
-import { sharp } from '../src/workloads/image/sharp';
-import { startApp } from './support/app';
-import { binary } from './support/binary';
-import { makeJpeg, makePng, makePngBomb } from './support/images';
-import { waitFor } from './support/wait';
+import { WorkerPool } from '../../../concurrency/worker-pool';
+import { sharp } from '../sharp';
+import { startApp } from '../../../../test/support/app';
+import { binary } from '../../../../test/support/binary';
+import { makeJpeg, makePng, makePngBomb } from './images';
+import { waitFor } from '../../../../test/support/wait';
+import { BINARY, openApiDocument, operation } from '../../../../test/support/openapi';
 
 describe('POST /images/resize', () => {
   let app: NestFastifyApplication;
@@ -165,6 +166,30 @@ describe('POST /images/resize', () => {
     await resize('width=10').set('Content-Type', 'image/png').send(Buffer.from('junk')).expect(415);
     await request(app.getHttpServer()).get('/health/ready').expect(200);
     await resize('width=32').set('Content-Type', 'image/png').send(png).expect(200);
+  });
+
+  it('describes the image route: binary in (raw or multipart), binary image out, its query', async () => {
+    const resize = operation(await openApiDocument(app), 'post', '/images/resize');
+    expect(resize.requestBody).toMatchObject({
+      required: true,
+      content: {
+        'image/*': { schema: BINARY },
+        'multipart/form-data': { schema: { properties: { file: BINARY }, required: ['file'] } },
+      },
+    });
+    expect(resize.responses['200']).toMatchObject({
+      content: { 'image/png': { schema: BINARY }, 'image/webp': { schema: BINARY } },
+      headers: { 'X-Image-Width': {}, 'X-Image-Height': {} },
+    });
+    expect(resize.parameters?.map((p) => ('name' in p ? p.name : p.$ref))).toEqual([
+      'width',
+      'height',
+      'fit',
+      'format',
+      'quality',
+    ]);
+    // The limit is configuration, filled in by the running app.
+    expect(resize.parameters?.[0]).toMatchObject({ schema: { minimum: 1, maximum: 8192 } });
   });
 });
 

@@ -1,9 +1,9 @@
 import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { type Exchange, exchange } from './support/exchange';
-import { descendantsOf } from './support/processes';
-import { freePort, ServiceProcess } from './support/service-process';
-import { waitFor } from './support/wait';
+import { type Exchange, exchange } from '../../../../test/support/exchange';
+import { descendantsOf } from '../../../../test/support/processes';
+import { freePort, ServiceProcess } from '../../../../test/support/service-process';
+import { waitFor } from '../../../../test/support/wait';
 
 /*
  * Every command request is answered with its documented status, whatever the command does

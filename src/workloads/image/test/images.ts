@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import { sharp } from '../../src/workloads/image/sharp';
+import { sharp } from '../sharp';
 
 /** A real PNG of one colour, made by sharp. */
 export function makePng(width: number, height: number): Promise<Buffer> {

@@ -4,7 +4,7 @@
  * pdfkit writes (classic xref, FlateDecode or plain content streams, simple fonts with
  * WinAnsi text, and embedded Type0 fonts through their ToUnicode CMap, in `Tj`/`TJ`), not
  * every PDF. Text comes in drawing order, so right-to-left runs read reversed (poppler's
- * pdftotext, test/support/poppler.ts, puts them back in logical order). Anything it cannot
+ * pdftotext, poppler.ts beside this file, puts them back in logical order). Anything it cannot
  * read makes it throw.
  */
 import { inflateSync } from 'node:zlib';
