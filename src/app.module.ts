@@ -8,6 +8,7 @@ import {
   childProcessConfig,
   type ChildProcessConfig,
   imageConfig,
+  jobsConfig,
   pdfConfig,
   workerPoolConfig,
   type WorkerPoolConfig,
@@ -15,6 +16,7 @@ import {
 import { ChildProcessModule } from './concurrency/child-process';
 import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import * as workloads from './workloads';
@@ -25,7 +27,7 @@ import * as workloads from './workloads';
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
-      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig, childProcessConfig],
+      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig, childProcessConfig, jobsConfig],
     }),
     WorkerPoolModule.forRootAsync({
       inject: [workerPoolConfig.KEY],
@@ -39,6 +41,8 @@ import * as workloads from './workloads';
     MetricsModule,
     DeadlinesModule,
     HealthModule,
+    // The durable job queue (BullMQ on REDIS_URL; off without it). Job types: forFeature.
+    JobsModule.forRoot(),
     // The workloads listed in src/workloads/index.ts, one line each.
     ...Object.values<Type>(workloads),
   ],

@@ -8,3 +8,10 @@ export { childProcessConfig, type ChildProcessConfig } from './child-process.con
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
 export { readDocsConfig, type DocsConfig } from './docs.config';
 export { readHttpConfig, type HttpConfig } from './http.config';
+export {
+  jobsConfig,
+  jobConcurrency,
+  readJobsConfig,
+  readRedisUrl,
+  type JobsConfig,
+} from './jobs.config';
