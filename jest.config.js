@@ -26,6 +26,8 @@ module.exports = {
   testTimeout: 30_000,
   // The services the e2e specs start must write JSON lines only.
   setupFilesAfterEnv: ['<rootDir>/test/support/json-output.setup.ts'],
+  // One line when the Redis suites will be skipped (redis-server missing, not CI).
+  globalSetup: '<rootDir>/test/support/redis.global-setup.cjs',
   // Real threads and real servers: two suites at a time is what 2 cores can run honestly.
   maxWorkers: 2,
 };

@@ -30,7 +30,11 @@ export class JobsService {
     private readonly store: JobStore,
     private readonly modules: ModuleRef,
     @Inject(jobsConfig.KEY) private readonly config: JobsConfig,
-  ) {}
+  ) {
+    // BullMQ prints an 'error' nobody listens to on stderr, once per reconnection attempt:
+    // the outage is logged once by JobsRedis, and each route answers 503 meanwhile.
+    queue.on('error', () => undefined);
+  }
 
   /** Validates `body` as the type's synchronous route would, then queues the job. */
   async enqueue(type: JobType, body: unknown): Promise<JobAccepted> {
