@@ -100,9 +100,9 @@ describeWithRedis('async jobs on a real Redis', () => {
       type: 'pdf-report',
       status: 'completed',
       attempts: 1,
-      createdAt: expect.stringMatching(ISO),
-      startedAt: expect.stringMatching(ISO),
-      finishedAt: expect.stringMatching(ISO),
+      createdAt: expect.stringMatching(ISO) as unknown,
+      startedAt: expect.stringMatching(ISO) as unknown,
+      finishedAt: expect.stringMatching(ISO) as unknown,
     });
     const result = await call(base, `/jobs/${id}/result`);
     expect(result.status).toBe(200);
@@ -169,7 +169,7 @@ describeWithRedis('async jobs on a real Redis', () => {
     expect(job).toMatchObject({
       status: 'failed',
       attempts: 1,
-      finishedAt: expect.stringMatching(ISO),
+      finishedAt: expect.stringMatching(ISO) as unknown,
     });
     expect(job.error).toMatch(/300 pages/);
 
