@@ -1,0 +1,117 @@
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { call, enqueueReport, metric, slowReport, waitFor, waitForStatus } from './support/jobs';
+import { describeWithRedis, RedisServer } from './support/redis';
+import { freePort, ServiceProcess } from './support/service-process';
+
+/*
+ * Nothing accepted is lost, against real processes: an instance that is told to stop
+ * (SIGTERM) finishes what it can within SHUTDOWN_TIMEOUT_MS and returns the rest to the
+ * queue; an instance that dies (SIGKILL) loses its job to another instance, which
+ * completes it once BullMQ's stalled-job check finds it.
+ */
+const SHUTDOWN_TIMEOUT_MS = 4_000;
+const STALLED_MS = 1_000;
+
+interface Instance {
+  service: ServiceProcess;
+  base: string;
+  probes: string;
+}
+
+describeWithRedis('async jobs across instances', () => {
+  let redis: RedisServer;
+  let client: IORedis;
+  let queue: Queue;
+  const instances: Instance[] = [];
+
+  async function start(): Promise<Instance> {
+    const [port, healthPort] = [await freePort(), await freePort()];
+    const service = new ServiceProcess({
+      PORT: String(port),
+      HEALTH_PORT: String(healthPort),
+      CLUSTER_ENABLED: 'false',
+      WORKER_POOL_THREADS: '2',
+      REDIS_URL: redis.url,
+      JOBS_CONCURRENCY: '2',
+      JOBS_STALLED_INTERVAL_MS: String(STALLED_MS),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      PDF_MAX_PAGES: '2000',
+      PDF_MAX_BODY_BYTES: String(4 * 1024 * 1024),
+      WORKER_TASK_TIMEOUT_MS: '120000',
+    });
+    const instance = {
+      service,
+      base: `http://127.0.0.1:${port}`,
+      probes: `http://127.0.0.1:${healthPort}`,
+    };
+    instances.push(instance);
+    await service.waitForOutput(/"event":"jobs.redis","up":true/, 20_000);
+    await service.waitForOk(`${instance.base}/health/ready`);
+    return instance;
+  }
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    // BullMQ itself, as a second reader of the queue's state (not through the service).
+    client = new IORedis(redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue('jobs', { connection: client });
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map(({ service }) => service.stop()));
+    await queue?.close();
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  let long: string;
+
+  it('on SIGTERM finishes running jobs within SHUTDOWN_TIMEOUT_MS and returns the rest to the queue', async () => {
+    const first = await start();
+    const short = await enqueueReport(first.base, slowReport(10));
+    long = await enqueueReport(first.base, slowReport(120));
+    await waitForStatus(first.base, short, ['active', 'completed']);
+    await waitForStatus(first.base, long, ['active']);
+
+    const stopAt = Date.now();
+    first.service.child.kill('SIGTERM');
+    const { code } = await first.service.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 4_000);
+
+    const shortJob = await queue.getJob(short);
+    expect(await shortJob!.getState()).toBe('completed');
+    expect(shortJob!.attemptsStarted).toBe(1);
+    // The long one was stopped and is waiting for another instance: not failed, not lost.
+    const longJob = await queue.getJob(long);
+    expect(await longJob!.getState()).toBe('waiting');
+    expect(longJob!.failedReason).toBeFalsy();
+    expect(first.service.output).toMatch(/"event":"jobs.returned","jobs":1/);
+  }, 40_000);
+
+  it('after a SIGKILL mid-run, another instance completes the job', async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    await waitForStatus(a.base, long, ['active']);
+    let runner: Instance | undefined;
+    await waitFor(async () => {
+      for (const instance of [a, b]) {
+        if ((await metric(instance.probes, 'jobs_running', { type: 'pdf-report' })) === 1) {
+          runner = instance;
+        }
+      }
+      return runner !== undefined;
+    }, 'an instance running the job');
+    const survivor = runner === a ? b : a;
+
+    runner!.service.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const job = await waitForStatus(survivor.base, long, ['completed', 'failed'], 40_000);
+    expect(job).toMatchObject({ status: 'completed' });
+    expect(job.attempts).toBeGreaterThanOrEqual(3); // on SIGTERM's instance, the killed one, here
+    const result = await call(survivor.base, `/jobs/${long}/result`);
+    expect(result.headers.get('content-type')).toBe('application/pdf');
+    expect(result.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    // Found stalled within about twice the lock's life, then rendered again from the start.
+    expect(Date.now() - killedAt).toBeLessThan(35_000);
+  }, 60_000);
+});
