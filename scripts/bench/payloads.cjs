@@ -61,4 +61,4 @@ async function photoLikeJpeg(sharp, width = 1600, height = 1000) {
     .toBuffer();
 }
 
-module.exports = { longReport, shortReport, pdfPageCount, photoLikeJpeg };
+module.exports = { report, longReport, shortReport, pdfPageCount, photoLikeJpeg };
