@@ -1,16 +1,7 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  Optional,
-  Post,
-  Req,
-  Res,
-  type Type,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Optional, Post, Req, Res, type Type } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requireJsonBody } from '../common/http/json-body';
 import { RouteBody } from '../common/http/route-body';
 import { ApiErrors } from '../docs';
 import type { JobType } from './job-type';
@@ -63,10 +54,7 @@ export function enqueueController(type: JobType): Type {
       @Res({ passthrough: true }) reply: FastifyReply,
     ): Promise<JobAccepted> {
       if (!this.jobs) throw new JobsOffError();
-      // The JSON parser only takes application/json; a multipart body reaches here unparsed.
-      if (request.body === undefined || request.isMultipart()) {
-        throw new UnsupportedMediaTypeException('Content-Type must be application/json');
-      }
+      requireJsonBody(request);
       const accepted = await this.jobs.enqueue(type, body);
       reply.header('Location', accepted.statusUrl);
       return accepted;
