@@ -39,6 +39,8 @@ export type JobsSnapshot =
       queue?: QueueCounts & { ageMs: number };
       running: number;
       runningByType: Record<string, number>;
+      /** Ids of the jobs this process runs now (at most JOBS_CONCURRENCY). */
+      runningIds: string[];
     };
 
 /** How often the queue's counts are read from Redis (health and metrics read the copy). */
@@ -51,6 +53,7 @@ const COUNTS_EVERY_MS = 1_000;
 @Injectable()
 export class JobsMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly runningByType = new Map<string, number>();
+  private readonly runningIds = new Set<string>();
   private readonly listeners = new Set<(record: JobRunRecord) => void>();
   private counts?: QueueCounts & { at: number };
   private timer?: NodeJS.Timeout;
@@ -75,14 +78,17 @@ export class JobsMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   /** A job starts in this process; call the returned function once with how it ended. */
   started(job: Job): (outcome: JobOutcome) => void {
     const type = job.name;
+    const id = job.id!;
     const startedAt = Date.now();
     const dueAt = job.timestamp + (job.delay ?? 0);
     this.runningByType.set(type, (this.runningByType.get(type) ?? 0) + 1);
+    this.runningIds.add(id);
     let ended = false;
     return (outcome) => {
       if (ended) return;
       ended = true;
       this.runningByType.set(type, this.runningByType.get(type)! - 1);
+      this.runningIds.delete(id);
       const record = {
         type,
         outcome,
@@ -134,6 +140,7 @@ export class JobsMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       }),
       running: Object.values(running).reduce((a, b) => a + b, 0),
       runningByType: running,
+      runningIds: [...this.runningIds],
     };
   }
 
