@@ -31,6 +31,44 @@ const longReport = () => report({ rows: 1000 });
 /** The throughput section's report: two sections and a table, a few pages. */
 const shortReport = () => report({ rows: 120, sections: 2 });
 
+// Syllables of made-up words: Latin with diacritics, so that words are new and glyphs vary.
+const SYLLABLES = ['ka', 'lo', 'mé', 'ri', 'sta', 'vu', 'ne', 'dor', 'pil', 'qua', 'ze', 'tré'];
+const SYLLABLES_MORE = ['bo', 'wi', 'gan', 'hu', 'ç', 'ø', 'ß', 'x'];
+
+/**
+ * A report of the shape of `shortReport` (title, subtitle, two sections, a 120-row table)
+ * whose words and numbers differ from one call to the next (a seeded generator: the same
+ * sequence on every run), so that no cache keyed on repeated text (laid-out words, glyph
+ * runs) hides the work of a new report.
+ */
+function variedReports(seed = 7) {
+  const syllables = [...SYLLABLES, ...SYLLABLES_MORE];
+  const random = (n) => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) >>> 8) % n;
+  const word = () => {
+    let w = '';
+    for (let i = 1 + random(4); i > 0; i--) w += syllables[random(syllables.length)];
+    return random(7) === 0 ? w[0].toUpperCase() + w.slice(1) : w;
+  };
+  const sentence = (n) => `${Array.from({ length: n }, word).join(' ')}.`;
+  return () => ({
+    title: `${sentence(3)} ${random(10_000)}`,
+    subtitle: sentence(5),
+    sections: Array.from({ length: 2 }, () => ({
+      heading: sentence(2),
+      body: Array.from({ length: 12 }, () => sentence(9)).join(' '),
+    })),
+    table: {
+      columns: ['Invoice', 'Region', 'Units', 'Amount (EUR)'],
+      rows: Array.from({ length: 120 }, () => [
+        `INV-${random(1_000_000)}`,
+        sentence(1 + random(3)),
+        random(1000),
+        random(10_000_000) / 100,
+      ]),
+    },
+  });
+}
+
 /** Page objects in a PDF (pdfkit writes them uncompressed, one `/Type /Page` each). */
 function pdfPageCount(bytes) {
   return (
@@ -61,4 +99,4 @@ async function photoLikeJpeg(sharp, width = 1600, height = 1000) {
     .toBuffer();
 }
 
-module.exports = { report, longReport, shortReport, pdfPageCount, photoLikeJpeg };
+module.exports = { report, longReport, shortReport, variedReports, pdfPageCount, photoLikeJpeg };

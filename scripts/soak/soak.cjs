@@ -8,7 +8,7 @@
  *   npm run soak -- --minutes=N [--seed=N]
  */
 const { execFileSync } = require('node:child_process');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join, relative } = require('node:path');
 const { Chaos, DEFAULT_KINDS } = require('./chaos.cjs');
@@ -124,7 +124,10 @@ async function main() {
   );
 
   const images = await makeImages(ROOT);
-  const dir = mkdtempSync(join(os.tmpdir(), 'nest-soak-'));
+  // The service's log is the soak's evidence: it lives in the project's ignored
+  // bench-results/, not in a shared temporary directory that something else may clean.
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'bench-results', 'soak-'));
   const port = await freePort();
   const healthPort = await freePort();
   const service = new Service({ env: serviceEnv(port, healthPort), dir });

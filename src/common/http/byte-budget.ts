@@ -18,6 +18,19 @@ export class ByteBudget {
     return this.held;
   }
 
+  /** True once what is held reaches the capacity. */
+  get exhausted(): boolean {
+    return this.held >= this.capacity;
+  }
+
+  /**
+   * Counts `bytes` as held (negative: gives them back) without refusing: for memory that can
+   * wait instead (see `readAhead`), which checks `exhausted`.
+   */
+  charge(bytes: number): void {
+    this.held += bytes;
+  }
+
   /** Holds `bytes` until `response` closes, or refuses with 503 + Retry-After. */
   reserve(bytes: number, response: ServerResponse): void {
     if (this.held + bytes > this.capacity) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { SPAWN_TAG_VARIABLE } from '../spawn/orphans';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
@@ -157,6 +158,8 @@ describe('ChildProcessRunner', () => {
       ) as Record<string, string>;
       expect(env).toMatchObject({ PATH: process.env.PATH, EXTRA: 'yes' });
       expect(env.LANG).toBe(process.env.LANG);
+      // The spawn helper's mark (src/concurrency/spawn/orphans.ts) aside.
+      delete env[SPAWN_TAG_VARIABLE];
       expect(Object.keys(env).sort()).toEqual(
         ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'EXTRA']
           .filter((key) => key === 'EXTRA' || process.env[key] !== undefined)
@@ -244,8 +247,9 @@ describe('ChildProcessRunner', () => {
       'ends at the deadline when a daemon that left the group holds the pipes (leader: %s)',
       async (leader) => {
         const runner = await createRunner();
+        // Long enough for the daemon to report its pid on a loaded machine.
         const command = await runner.stream('sh', [fixture('escape.sh'), leader], {
-          timeoutMs: 300,
+          timeoutMs: 1_000,
         });
         const daemon = Number(await firstLine(command.stdout));
         try {

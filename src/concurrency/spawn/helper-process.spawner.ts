@@ -1,6 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
+import { killTagged, killUnwatched, SPAWN_TAG_VARIABLE } from './orphans';
 import type { HostMessage, SpawnMessage } from './spawn-host.protocol';
 import type { ProcessExit, SpawnedProcess, Spawner, SpawnerStats, SpawnRequest } from './spawner';
 
@@ -54,6 +56,8 @@ const DEFAULT_WATCHDOG: SpawnHostWatchdog = { heartbeatMs: 1_000, unresponsiveMs
  */
 export class HelperProcessSpawner implements Spawner {
   private host?: ChildProcess;
+  /** The current helper's mark (see orphans.ts). */
+  private tag = '';
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private restarts = 0;
@@ -70,7 +74,13 @@ export class HelperProcessSpawner implements Spawner {
       const exited = new Promise<ProcessExit>((r) => (exit = r));
       this.pending.set(id, { host, resolve, reject, pipes: {}, exit, exited });
       this.refWhileBusy();
-      const message: SpawnMessage = { type: 'spawn', id, ...request, args: [...request.args] };
+      const message: SpawnMessage = {
+        type: 'spawn',
+        id,
+        ...request,
+        args: [...request.args],
+        env: { ...request.env, [SPAWN_TAG_VARIABLE]: this.tag },
+      };
       host.send(message, (error) => {
         if (error) this.fail(id, error);
       });
@@ -97,10 +107,11 @@ export class HelperProcessSpawner implements Spawner {
   }
 
   private start(): ChildProcess {
-    const host = fork(HOST, [], {
+    this.tag = randomUUID();
+    const host = fork(HOST, [String(process.pid)], {
       serialization: 'advanced',
       // The host needs nothing of the service's environment (and its secrets).
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [SPAWN_TAG_VARIABLE]: this.tag },
       execArgv: RUNNING_FROM_SOURCES
         ? ['--require', join(__dirname, '..', 'typescript-hook.cjs')]
         : [],
@@ -152,6 +163,12 @@ export class HelperProcessSpawner implements Spawner {
     this.host = undefined;
     this.restarts++;
     host.kill('SIGKILL');
+    // A command it started but had not reported yet is unknown here, and lives on: found by
+    // the helper's mark once the helper can start no more.
+    const tag = this.tag;
+    const sweep = () => void killTagged(tag);
+    if (host.exitCode === null && host.signalCode === null) host.once('exit', sweep);
+    else sweep();
     const error = new SpawnHostExitedError(`The spawn helper ${reason}`);
     const lost = [...this.pending].filter(([, entry]) => entry.host === host);
     for (const [id] of lost) this.fail(id, error);
@@ -177,6 +194,8 @@ export class HelperProcessSpawner implements Spawner {
     if (message.type === 'pong') return;
     const entry = this.pending.get(message.id);
     if (!entry) {
+      // Failed meanwhile (its helper lost, its request gone): a process it started is unwatched.
+      if ('pid' in message) killUnwatched(message.pid);
       handle?.destroy();
       return;
     }

@@ -1,4 +1,4 @@
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Controller, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
@@ -12,6 +12,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyTooLarge, declaredOver, drainUnread } from '../../common/http/body-limits';
+import { ByteBudget } from '../../common/http/byte-budget';
+import { readAhead } from '../../common/http/read-ahead';
 import { RouteBody } from '../../common/http/route-body';
 import { childProcessConfig, type ChildProcessConfig } from '../../config';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
@@ -41,10 +43,19 @@ const RUN_DESCRIPTION =
 @ApiTags('commands')
 @Controller('commands')
 export class CommandsController implements DescribesOpenApi {
+  /**
+   * Request bodies read ahead of their commands, so that a client that leaves is seen while
+   * its command is slow to read stdin or still waits for a slot: room for every running
+   * command's whole input. Past it, bodies wait on their sockets (back-pressure).
+   */
+  private readonly readAheadBudget: ByteBudget;
+
   constructor(
     private readonly commands: CommandsService,
     @Inject(childProcessConfig.KEY) private readonly config: ChildProcessConfig,
-  ) {}
+  ) {
+    this.readAheadBudget = new ByteBudget(config.maxInputBytes * config.maxConcurrency);
+  }
 
   /** `POST /commands/:name?param=…`: the body is the command's stdin, its stdout the response. */
   @Post(':name')
@@ -112,12 +123,14 @@ export class CommandsController implements DescribesOpenApi {
     const cancel = new AbortController();
     clientGone.addEventListener('abort', () => cancel.abort(clientGone.reason), { once: true });
     let overflow: Error | undefined;
-    const input = body.pipe(
-      capped(limit, () => {
+    const input = readAhead(body, {
+      limit,
+      budget: this.readAheadBudget,
+      onOverflow: () => {
         overflow = this.tooLarge(reply, limit);
         cancel.abort(overflow);
-      }),
-    );
+      },
+    });
     try {
       const running = await this.commands.start(command, args, input, cancel.signal);
       await this.respond(reply, running.stdout, running.result);
@@ -125,10 +138,9 @@ export class CommandsController implements DescribesOpenApi {
       throw overflow ?? error;
     } finally {
       // A command may exit without reading all of its stdin (`head -c1`). The rest of the
-      // body waits in the request stream (which keeps the socket paused) or on the
-      // connection, in front of the client's next request: read it and drop it, so
-      // keep-alive goes on cleanly.
-      body.unpipe(input);
+      // body waits in the read-ahead, in the request stream or on the connection, in front
+      // of the client's next request: drop it and read the rest, so keep-alive goes on cleanly.
+      input.destroy();
       drainUnread(body, limit);
     }
   }
@@ -209,21 +221,5 @@ function holdBack(
       reject(error);
     };
     stream.on('data', onData).once('end', onEnd).once('error', onError);
-  });
-}
-
-/** Passes at most `limit` bytes through; past that, calls `onOverflow` and stops. */
-function capped(limit: number, onOverflow: () => void): Transform {
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      if (size > limit) {
-        onOverflow();
-        callback();
-        return;
-      }
-      callback(null, chunk);
-    },
   });
 }

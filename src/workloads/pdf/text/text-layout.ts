@@ -67,7 +67,8 @@ export class TextLayout {
 
   /** Height of one line of `style`: the base font's, whatever fonts the line uses. */
   lineHeight(style: TextStyle): number {
-    return this.doc.font(this.chain(style).faces[0].name, style.size).currentLineHeight(true);
+    this.chain(style).faces[0].use(this.doc, style.size);
+    return this.doc.currentLineHeight(true);
   }
 
   /** `text` (`\n` between paragraphs) in lines at most `width` points wide. */
@@ -118,7 +119,8 @@ export class TextLayout {
           // pdfkit hands `features` to the font's layout(), which reads RTL as a direction.
           features: (span.rtl ? RTL : undefined) as PDFKit.Mixins.OpenTypeFeatures[] | undefined,
         };
-        this.doc.font(span.face.name, style.size).text(span.text, left, baseline, options);
+        span.face.use(this.doc, style.size);
+        this.doc.text(span.text, left, baseline, options);
         left += span.width;
       }
     });

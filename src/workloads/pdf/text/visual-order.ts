@@ -78,7 +78,7 @@ function reverse<T>(items: T[], from: number, to: number): void {
 /**
  * The characters of a segment as the font gets them: bidi controls left out and, right to
  * left, mirrored characters swapped ("(" for ")"), rule L4. Still in logical order: the
- * font shapes it that way and returns the glyphs right to left (see `RTL` in font-face.ts).
+ * font shapes it that way and returns the glyphs right to left (see `RTL` in embedded-face.ts).
  */
 export function segmentText(text: string, segment: Segment): string {
   const raw = text.slice(segment.start, segment.end).replace(BIDI_CONTROLS, '');
