@@ -7,6 +7,7 @@ import {
   appConfig,
   childProcessConfig,
   type ChildProcessConfig,
+  commandsConfig,
   imageConfig,
   jobsConfig,
   pdfConfig,
@@ -27,7 +28,15 @@ import * as workloads from './workloads';
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
-      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig, childProcessConfig, jobsConfig],
+      load: [
+        appConfig,
+        workerPoolConfig,
+        imageConfig,
+        pdfConfig,
+        childProcessConfig,
+        commandsConfig,
+        jobsConfig,
+      ],
     }),
     WorkerPoolModule.forRootAsync({
       inject: [workerPoolConfig.KEY],
@@ -35,8 +44,7 @@ import * as workloads from './workloads';
     }),
     ChildProcessModule.forRootAsync({
       inject: [childProcessConfig.KEY],
-      useFactory: ({ commandsFile: _, maxInputBytes: __, ...options }: ChildProcessConfig) =>
-        options,
+      useFactory: (config: ChildProcessConfig) => config,
     }),
     MetricsModule,
     DeadlinesModule,

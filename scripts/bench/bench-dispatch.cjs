@@ -87,7 +87,7 @@ async function benchDispatch({ tasks, rounds }) {
   // WorkerPool's own FIFO admission (its RunLane) in front of raw piscina: at most THREADS
   // tasks inside piscina, as WorkerPool does, without signals or timers. What it costs is
   // the hand-off: the next task reaches a thread only after the last one's promise settled.
-  const { RunLane } = require('../../dist/concurrency/worker-pool/run-lane.js');
+  const { RunLane } = require('../../dist/concurrency/admission/run-lane.js');
   const lane = new RunLane(THREADS);
   const waiting = new Map();
   const runGated = (i) =>

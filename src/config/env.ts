@@ -1,5 +1,4 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /**
@@ -150,9 +149,4 @@ function parseInteger(name: string, value: string, range: IntRange, otherwise: s
     throw new InvalidEnvironmentError(name, value, `${otherwise}an integer from ${min} to ${max}`);
   }
   return parsed;
-}
-
-/** The CPUs this process may use (affinity-aware); the cluster issue refines it with cgroups. */
-export function availableCpus(): number {
-  return Math.max(1, availableParallelism());
 }

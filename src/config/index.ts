@@ -5,6 +5,7 @@ export { pdfConfig, type PdfConfig, type PdfBaseFont, type PdfMissingGlyphs } fr
 export { workerPoolConfig, type WorkerPoolConfig } from './worker-pool.config';
 export { InvalidEnvironmentError } from './env';
 export { childProcessConfig, type ChildProcessConfig } from './child-process.config';
+export { commandsConfig, type CommandsConfig } from './commands.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
 export { readDocsConfig, type DocsConfig } from './docs.config';
 export { readHttpConfig, type HttpConfig } from './http.config';

@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { registerAs } from '@nestjs/config';
-import { availableCpus, envInt } from './env';
+import { envInt } from './env';
 
 export interface WorkerPoolConfig {
   /** Worker threads in the pool (fixed size). `WORKER_POOL_THREADS`, default: the CPUs available. */
@@ -19,7 +20,9 @@ export interface WorkerPoolConfig {
 }
 
 export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig => {
-  const cpus = availableCpus();
+  // ClusterBootstrap sets both variables from its cgroup-aware thread plan; this default is
+  // for an app started without it (the e2e specs, your own bootstrap).
+  const cpus = availableParallelism();
   return {
     threads: envInt(process.env, 'WORKER_POOL_THREADS', { default: cpus, min: 1, max: 256 }),
     maxQueue: envInt(process.env, 'WORKER_POOL_MAX_QUEUE', { default: 64, min: 0, max: 100_000 }),

@@ -2,21 +2,14 @@ import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+import { ClosedError, QueueFullError, TimedOutError } from '../../concurrency/admission';
 import { ConcurrencyError } from '../../concurrency/concurrency.errors';
 import {
   CommandFailedError,
   CommandOutputTooLargeError,
-  CommandQueueFullError,
-  CommandTimedOutError,
-  RunnerClosedError,
   SpawnHelperLostError,
 } from '../../concurrency/child-process';
-import {
-  PoolClosedError,
-  TaskQueueFullError,
-  TaskTimeoutError,
-  WorkerCrashedError,
-} from '../../concurrency/worker-pool';
+import { WorkerCrashedError } from '../../concurrency/worker-pool';
 import { capMessage } from './messages';
 
 const REASON: Partial<Record<HttpStatus, string>> = {
@@ -30,20 +23,19 @@ const REASON: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.INTERNAL_SERVER_ERROR]: 'Internal Server Error',
 };
 
-/** HTTP status of each concurrency error; anything unlisted is a 500. */
+/**
+ * HTTP status of each concurrency error; anything unlisted is a 500. Queue full, closed and
+ * timed out are the admission bases every executor's errors of that kind extend.
+ */
 function statusOf(error: ConcurrencyError): HttpStatus {
   if (
-    error instanceof TaskQueueFullError ||
-    error instanceof PoolClosedError ||
-    error instanceof CommandQueueFullError ||
-    error instanceof RunnerClosedError ||
+    error instanceof QueueFullError ||
+    error instanceof ClosedError ||
     error instanceof SpawnHelperLostError
   ) {
     return HttpStatus.SERVICE_UNAVAILABLE;
   }
-  if (error instanceof TaskTimeoutError || error instanceof CommandTimedOutError) {
-    return HttpStatus.GATEWAY_TIMEOUT;
-  }
+  if (error instanceof TimedOutError) return HttpStatus.GATEWAY_TIMEOUT;
   if (error instanceof CommandFailedError) return HttpStatus.UNPROCESSABLE_ENTITY;
   if (error instanceof CommandOutputTooLargeError) return HttpStatus.BAD_GATEWAY;
   return HttpStatus.INTERNAL_SERVER_ERROR;

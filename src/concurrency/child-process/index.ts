@@ -27,3 +27,4 @@ export {
   SpawnHelperLostError,
 } from './child-process.errors';
 export { ConcurrencyError } from '../concurrency.errors';
+export { ClosedError, QueueFullError, TimedOutError } from '../admission';

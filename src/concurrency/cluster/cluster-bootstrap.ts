@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { readClusterConfig, type ClusterConfig } from '../../config/cluster.config';
-import { envInt } from '../../config/env';
+import { envInt, InvalidEnvironmentError } from '../../config/env';
 import { readLoggingConfig } from '../../config/logging.config';
 import { labelProcess, logLine, type LogLine, processLogger } from '../../logging/process-logger';
 import { ClusterPrimary, KILL_GRACE_MS } from './cluster-primary';
@@ -164,7 +164,7 @@ function loadEnvFile(path: string): void {
 }
 
 function isConfigError(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('Invalid environment variable');
+  return error instanceof InvalidEnvironmentError;
 }
 
 function failedToStart(error: unknown, code: number): void {

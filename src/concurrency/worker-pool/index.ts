@@ -28,3 +28,4 @@ export {
   WorkerPoolError,
 } from './worker-pool.errors';
 export { ConcurrencyError } from '../concurrency.errors';
+export { ClosedError, QueueFullError, TimedOutError } from '../admission';

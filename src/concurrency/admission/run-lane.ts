@@ -1,8 +1,9 @@
 /**
- * A FIFO admission of runs with a fixed number of slots: one for thread tasks, one for
- * in-process tasks. It only counts and orders; the pool starts what it hands back. Unlike
- * `FifoLane` it listens to no signal: a run that is aborted while it waits is taken out
- * by the pool ({@link RunLane.remove}), which saves two EventTarget calls per queued run.
+ * A FIFO admission of runs with a fixed number of slots (WorkerPool has one for thread
+ * tasks and one for in-process tasks, ChildProcessRunner one for commands). It only counts
+ * and orders; the executor starts what it hands back. It listens to no signal: a run that
+ * is aborted while it waits is taken out by its executor ({@link RunLane.remove}), which
+ * saves two EventTarget calls per queued run.
  */
 export class RunLane<Run> {
   private active = 0;
