@@ -24,8 +24,13 @@ const CANCELLED = 'cancelled';
 const SHUTDOWN = 'shutdown';
 /** A job the pool had no room for waits this long before it is offered again. */
 const POOL_FULL_DELAY_MS = 1_000;
-/** After the shutdown deadline, how long returning the running jobs to the queue may take. */
-const RETURN_GRACE_MS = 2_000;
+/**
+ * After the shutdown deadline, how long returning the running jobs to the queue may take (one
+ * Redis call each, but on a starved event loop). A job still not returned then, or whose
+ * process is killed first (the cluster primary kills 2 s past the deadline), is not lost: its
+ * lock expires and the stalled-job check of a live instance returns it.
+ */
+const RETURN_GRACE_MS = 5_000;
 
 /**
  * This process's BullMQ worker: takes up to `JOBS_CONCURRENCY` jobs at once and runs each
