@@ -8,7 +8,7 @@ import type { JobType } from './job-type';
 import type { JobAccepted } from './job-view';
 import { JOB_ACCEPTED_SCHEMA } from './jobs.openapi';
 import { JobsOffError } from './jobs.errors';
-import { JobsService } from './jobs.service';
+import { JobsApi } from './jobs-api';
 
 const pascal = (name: string) =>
   name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
@@ -21,7 +21,7 @@ export function enqueueController(type: JobType): Type {
   @ApiTags('jobs')
   @Controller('jobs')
   class EnqueueController {
-    constructor(@Optional() private readonly jobs?: JobsService) {}
+    constructor(@Optional() private readonly jobs?: JobsApi) {}
 
     @Post(type.name)
     @HttpCode(202)

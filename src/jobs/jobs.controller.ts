@@ -6,7 +6,7 @@ import { JobRegistry } from './job-registry';
 import { JOB_VIEW_SCHEMA } from './jobs.openapi';
 import { JobsOffError } from './jobs.errors';
 import type { JobView } from './job-view';
-import { JobsService } from './jobs.service';
+import { JobsApi } from './jobs-api';
 
 const ID = ApiParam({ name: 'id', description: 'The id `POST /jobs/<type>` answered.' });
 const OFF_OR_DOWN = {
@@ -20,7 +20,7 @@ const OFF_OR_DOWN = {
 export class JobsController {
   constructor(
     private readonly registry: JobRegistry,
-    @Optional() private readonly jobs?: JobsService,
+    @Optional() private readonly jobs?: JobsApi,
   ) {}
 
   @Get(':id')
@@ -71,7 +71,7 @@ export class JobsController {
     return this.service().cancel(id);
   }
 
-  private service(): JobsService {
+  private service(): JobsApi {
     if (!this.jobs) throw new JobsOffError();
     return this.jobs;
   }

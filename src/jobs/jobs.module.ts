@@ -6,21 +6,16 @@ import {
   Module,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
 import { ConfigModule } from '@nestjs/config';
 import { jobsConfig, readRedisUrl } from '../config';
 import { HealthModule } from '../health/health.module';
 import { enqueueController } from './enqueue.controller';
 import { JobRegistry } from './job-registry';
-import { JobRunner } from './job-runner';
 import type { JobType } from './job-type';
-import { JobStore } from './job-store';
 import { JobsController } from './jobs.controller';
 import { JobsMessages } from './jobs.messages';
 import { JobsMonitor } from './jobs.monitor';
-import { JOBS_PREFIX, JOBS_QUEUE, JobsRedis } from './jobs-redis';
-import { JobsService } from './jobs.service';
-
+import type * as JobsQueue from './jobs-queue.module';
 /** Says at boot that jobs are off, and how to turn them on. */
 class JobsOffNotice implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
@@ -53,20 +48,15 @@ export class JobsModule {
     if (readRedisUrl(env) === undefined) {
       return { ...base, providers: [JobRegistry, JobsMonitor, JobsOffNotice] };
     }
+    // Required here, not imported: BullMQ and ioredis add to every app worker's start, and
+    // without REDIS_URL nothing of them runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const queue = (require('./jobs-queue.module') as typeof JobsQueue).jobsQueueParts();
     return {
       ...base,
-      imports: [
-        ...base.imports,
-        JobsRedisModule,
-        BullModule.forRootAsync({
-          imports: [JobsRedisModule],
-          inject: [JobsRedis],
-          useFactory: (redis: JobsRedis) => ({ connection: redis.command, prefix: JOBS_PREFIX }),
-        }),
-        BullModule.registerQueue({ name: JOBS_QUEUE }),
-      ],
-      providers: [JobRegistry, JobsMonitor, JobStore, JobsService, JobRunner],
-      exports: [...base.exports, JobsRedisModule, JobsService],
+      imports: [...base.imports, ...queue.imports],
+      providers: [JobRegistry, JobsMonitor, ...queue.providers],
+      exports: [...base.exports, ...queue.exports],
     };
   }
 
@@ -87,14 +77,6 @@ export class JobsModule {
     };
   }
 }
-
-/** The Redis connections, one set per process (BullModule's factory needs them too). */
-@Module({
-  imports: [ConfigModule.forFeature(jobsConfig)],
-  providers: [JobsRedis],
-  exports: [JobsRedis],
-})
-class JobsRedisModule {}
 
 /** What `JobsModule.forFeature` returns, once per job type. */
 @Module({})

@@ -2,12 +2,10 @@ import {
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
-  Optional,
 } from '@nestjs/common';
-import { getQueueToken } from '@nestjs/bullmq';
-import { ModuleRef } from '@nestjs/core';
+// Types only: this file is loaded with or without REDIS_URL, BullMQ and ioredis only with it.
 import type { Job, Queue } from 'bullmq';
-import { JOBS_QUEUE, JobsRedis } from './jobs-redis';
+import type { JobsRedis } from './jobs-redis';
 
 /** How a job's run in this process ended. `returned`: back to the queue at shutdown; `deferred`: the pool was full. */
 export type JobOutcome = 'completed' | 'failed' | 'cancelled' | 'returned' | 'deferred';
@@ -58,15 +56,16 @@ export class JobsMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   private counts?: QueueCounts & { at: number };
   private timer?: NodeJS.Timeout;
   private queue?: Queue;
+  private redis?: JobsRedis;
 
-  constructor(
-    private readonly modules: ModuleRef,
-    @Optional() private readonly redis?: JobsRedis,
-  ) {}
+  /** With REDIS_URL set: the queue and connections to read (JobsService hands them over). */
+  attach(queue: Queue, redis: JobsRedis): void {
+    this.queue = queue;
+    this.redis = redis;
+  }
 
   onApplicationBootstrap(): void {
     if (!this.redis) return;
-    this.queue = this.modules.get<Queue>(getQueueToken(JOBS_QUEUE), { strict: false });
     this.timer = setInterval(() => void this.readCounts(), COUNTS_EVERY_MS).unref();
     void this.readCounts();
   }

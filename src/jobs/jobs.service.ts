@@ -5,6 +5,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
 import { jobsConfig, type JobsConfig } from '../config';
 import type { JobHandler, JobType } from './job-type';
+import { JobsApi } from './jobs-api';
+import { JobsMonitor } from './jobs.monitor';
 import { JobStore } from './job-store';
 import { type JobAccepted, type JobView, JOB_ID, iso, jobUrls, statusOf } from './job-view';
 import {
@@ -23,14 +25,16 @@ const BACKOFF_MS = 1_000;
 
 /** What the job routes do, on whichever instance a request lands: all state is in Redis. */
 @Injectable()
-export class JobsService {
+export class JobsService implements JobsApi {
   constructor(
     @InjectQueue(JOBS_QUEUE) private readonly queue: Queue,
     private readonly redis: JobsRedis,
     private readonly store: JobStore,
     private readonly modules: ModuleRef,
     @Inject(jobsConfig.KEY) private readonly config: JobsConfig,
+    monitor: JobsMonitor,
   ) {
+    monitor.attach(queue, redis);
     // BullMQ prints an 'error' nobody listens to on stderr, once per reconnection attempt:
     // the outage is logged once by JobsRedis, and each route answers 503 meanwhile.
     queue.on('error', () => undefined);
