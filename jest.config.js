@@ -32,6 +32,8 @@ module.exports = {
     '<rootDir>/test/support/json-output.setup.ts',
     '<rootDir>/test/support/node-warnings.setup.ts',
   ],
+  // One line when the Redis suites will be skipped (redis-server missing, not CI).
+  globalSetup: '<rootDir>/test/support/redis.global-setup.cjs',
   // Real threads and real servers: two suites at a time is what 2 cores can run honestly.
   maxWorkers: 2,
 };

@@ -9,6 +9,7 @@ import {
   type ChildProcessConfig,
   commandsConfig,
   imageConfig,
+  jobsConfig,
   pdfConfig,
   workerPoolConfig,
   type WorkerPoolConfig,
@@ -16,6 +17,7 @@ import {
 import { ChildProcessModule } from './concurrency/child-process';
 import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import * as workloads from './workloads';
@@ -33,6 +35,7 @@ import * as workloads from './workloads';
         pdfConfig,
         childProcessConfig,
         commandsConfig,
+        jobsConfig,
       ],
     }),
     WorkerPoolModule.forRootAsync({
@@ -46,6 +49,8 @@ import * as workloads from './workloads';
     MetricsModule,
     DeadlinesModule,
     HealthModule,
+    // The durable job queue (BullMQ on REDIS_URL; off without it). Job types: forFeature.
+    JobsModule.forRoot(),
     // The workloads listed in src/workloads/index.ts, one line each.
     ...Object.values<Type>(workloads),
   ],

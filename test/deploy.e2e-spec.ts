@@ -56,7 +56,7 @@ interface Probe {
 interface Container {
   image: string;
   ports: { name: string; containerPort: number }[];
-  env?: { name: string; value?: unknown }[];
+  env?: EnvVar[];
   resources: Record<'requests' | 'limits', { cpu: string | number; memory: string }>;
   startupProbe: Probe;
   livenessProbe: Probe;
@@ -64,6 +64,11 @@ interface Container {
   lifecycle?: { preStop?: { exec?: { command: string[] }; sleep?: { seconds: number } } };
   securityContext?: SecurityContext;
   volumeMounts?: { name: string; mountPath: string }[];
+}
+interface EnvVar {
+  name: string;
+  value?: unknown;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
 }
 interface SecurityContext {
   runAsNonRoot?: boolean;
@@ -98,10 +103,10 @@ interface Manifest {
   };
 }
 
-function loadManifests(): { file: string; manifest: Manifest }[] {
+function loadManifests(dir = K8S_DIR): { file: string; manifest: Manifest }[] {
   const all: { file: string; manifest: Manifest }[] = [];
-  for (const file of readdirSync(K8S_DIR).filter((name) => name.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(readFileSync(join(K8S_DIR, file), 'utf8'))) {
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
       all.push({ file, manifest: doc.toJS() as Manifest });
     }
@@ -242,7 +247,10 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
   const deployment = ofKind('Deployment');
   const pod = deployment.spec.template;
   const [container] = pod.spec.containers;
-  const env = new Map((container.env ?? []).map(({ name, value }) => [name, value]));
+  // Variables with a value; those from a Secret (`valueFrom`) are read in their own test.
+  const env = new Map(
+    (container.env ?? []).filter((v) => !v.valueFrom).map(({ name, value }) => [name, value]),
+  );
   /** What the app in the pod sees: the manifest's env, else the app's default. */
   const setting = (name: string): string => {
     const value = env.get(name) ?? DEFAULTS.get(name);
@@ -293,6 +301,64 @@ describe('deploy: the Dockerfile and Kubernetes manifests agree with the app', (
       // Kubernetes rejects env values that are not strings (`value: 0`).
       for (const [name, value] of env)
         expect({ name, type: typeof value }).toEqual({ name, type: 'string' });
+    });
+
+    it('takes REDIS_URL from an optional Secret, which the Redis component provides', () => {
+      const redisUrl = container.env?.find((v) => v.name === 'REDIS_URL');
+      // Optional: without the Secret the pod starts, with async jobs off.
+      expect(redisUrl?.valueFrom?.secretKeyRef).toEqual({
+        name: expect.any(String) as unknown,
+        key: 'url',
+        optional: true,
+      });
+      expect(DEFAULTS.get('REDIS_URL')).toBe('');
+      const { name, key } = redisUrl!.valueFrom!.secretKeyRef!;
+
+      const componentDir = join(K8S_DIR, 'components', 'redis');
+      const component = loadManifests(componentDir);
+      const kustomization = component.find((m) => m.manifest.kind === 'Component')
+        ?.manifest as unknown as {
+        apiVersion: string;
+        resources: string[];
+        secretGenerator: {
+          name: string;
+          literals: string[];
+          options?: { disableNameSuffixHash?: boolean };
+        }[];
+      };
+      expect(kustomization.apiVersion).toBe('kustomize.config.k8s.io/v1alpha1');
+      const others = component.filter((m) => m.manifest.kind !== 'Component');
+      expect([...kustomization.resources].sort()).toEqual([...new Set(others.map((m) => m.file))]);
+      const [secret] = kustomization.secretGenerator;
+      expect(secret).toMatchObject({ name, options: { disableNameSuffixHash: true } });
+      const url = new URL(
+        secret.literals.find((l) => l.startsWith(`${key}=`))!.slice(key.length + 1),
+      );
+
+      // The URL names the component's Service and port, which select its one Redis pod.
+      const redis = others.find((m) => m.manifest.kind === 'Deployment')!.manifest;
+      const service = others.find((m) => m.manifest.kind === 'Service')!.manifest as unknown as {
+        metadata: { name: string };
+        spec: { selector: Labels; ports: { port: number; targetPort: string }[] };
+      };
+      expect(url.protocol).toBe('redis:');
+      expect(url.hostname).toBe(service.metadata.name);
+      expect(service.spec.ports.map((p) => p.port)).toContain(Number(url.port));
+      expect(redis.spec.replicas).toBe(1);
+      expect(isSubset(service.spec.selector, redis.spec.template.metadata.labels)).toBe(true);
+      const [redisContainer] = redis.spec.template.spec.containers as unknown as {
+        args: string[];
+        ports: { name: string; containerPort: number }[];
+      }[];
+      expect(redisContainer.ports.map((p) => p.name)).toContain(service.spec.ports[0].targetPort);
+      // BullMQ's requirement: an evicted key would be a lost job.
+      expect(redisContainer.args.join(' ')).toContain('--maxmemory-policy noeviction');
+      // Documented as a trial, not for production, where users look.
+      const readme = readFileSync(join(ROOT, 'deploy', 'README.md'), 'utf8');
+      expect(readme).toMatch(/components\/redis[\s\S]*not for production/i);
+      expect(readFileSync(join(componentDir, 'kustomization.yaml'), 'utf8')).toMatch(
+        /NOT for production/,
+      );
     });
 
     it.each([

@@ -37,7 +37,14 @@ describe('generate:task', () => {
     join(dir, `${name}.${role}.ts`),
   );
 
-  it('writes a task that compiles, lints, is formatted and passes its spec on a thread', async () => {
+  // Plain, and with --job: generated side by side, checked in one tsc, eslint and jest run.
+  const jobName = 'generated-job-probe';
+  const jobDir = join('src', 'workloads', jobName);
+  const jobGenerated = ['worker', 'task', 'service', 'module', 'job', 'job.spec'].map((role) =>
+    join(jobDir, `${jobName}.${role}.ts`),
+  );
+
+  it('writes a task (with --job, a job type too) that compiles, lints, is formatted and passes its specs on a thread', async () => {
     const generate = await run('npm', ['run', '--silent', 'generate:task', '--', name]);
     expect(generate).toMatchObject({ code: 0, stderr: '' });
     for (const file of generated) expect(existsSync(join(copy, file))).toBe(true);
@@ -46,27 +53,41 @@ describe('generate:task', () => {
     const wiring = wired![1];
     expect(readFileSync(join(copy, wiring), 'utf8')).toContain(`/${name}.module'`);
 
-    // The generated folder and the app module (with all they import): not the whole
+    const job = await run('npm', ['run', '--silent', 'generate:task', '--', jobName, '--job']);
+    expect(job).toMatchObject({ code: 0, stderr: '' });
+    expect(job.stdout).toContain(`POST /jobs/${jobName}`);
+    expect(readFileSync(join(copy, jobGenerated[3]), 'utf8')).toContain(
+      'imports: [JobsModule.forFeature(generatedJobProbeJob)]',
+    );
+    expect(readFileSync(join(copy, jobGenerated[4]), 'utf8')).toContain(`name: '${jobName}'`);
+    expect(readFileSync(join(copy, wiring), 'utf8')).toContain(`/${jobName}.module'`);
+
+    // The generated folders and the app module (with all they import): not the whole
     // project, so that an unrelated file being edited cannot fail this test.
     writeFileSync(
       join(copy, 'tsconfig.generated.json'),
       JSON.stringify({
         extends: './tsconfig.json',
         compilerOptions: { incremental: false },
-        include: [dir, 'src/app.module.ts', wiring],
+        include: [dir, jobDir, 'src/app.module.ts', wiring],
       }),
     );
+    const files = [...generated, ...jobGenerated, wiring];
     const checks = await Promise.all([
       run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.generated.json', '--noEmit']),
-      run('node_modules/eslint/bin/eslint.js', ['--max-warnings=0', ...generated, wiring]),
-      run('node_modules/prettier/bin/prettier.cjs', ['--check', ...generated, wiring]),
+      run('node_modules/eslint/bin/eslint.js', ['--max-warnings=0', ...files]),
+      run('node_modules/prettier/bin/prettier.cjs', ['--check', ...files]),
     ]);
     for (const check of checks) expect(check).toMatchObject({ code: 0 });
 
-    const spec = await run('node_modules/jest/bin/jest.js', ['--ci', generated[4]]);
+    const spec = await run('node_modules/jest/bin/jest.js', [
+      '--ci',
+      generated[4],
+      jobGenerated[5],
+    ]);
     expect(spec.code).toBe(0);
-    expect(spec.stderr).toMatch(/Tests:\s+2 passed, 2 total/);
-  }, 120_000);
+    expect(spec.stderr).toMatch(/Tests:\s+4 passed, 4 total/);
+  }, 180_000);
 
   it.each<[string, RegExp]>([
     ['Word-Count', /not a valid task name/],
@@ -82,6 +103,7 @@ describe('generate:task', () => {
     ['testing', /would declare TestingModule/],
     ['define-thread', /would declare defineThreadTask/],
     ['exports', /would declare exports/],
+    ['define-job-type', /would declare defineJobType/],
     [name, /src\/workloads\/generated-probe\/ already exists; nothing was written/],
     // A shipped workload's folder, if one is left.
     ...listedWorkloads()

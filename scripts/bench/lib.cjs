@@ -4,7 +4,17 @@
  */
 const { parseArgs } = require('node:util');
 
-const SECTIONS = ['http', 'health', 'dispatch', 'pdf', 'image', 'placement', 'commands', 'cluster'];
+const SECTIONS = [
+  'http',
+  'health',
+  'dispatch',
+  'pdf',
+  'image',
+  'placement',
+  'commands',
+  'cluster',
+  'jobs',
+];
 
 const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [--duration=SECONDS]
                                  [--rounds=N] [--tasks=N] [--pool-threads=N] [--json=FILE]

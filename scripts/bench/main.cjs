@@ -30,6 +30,7 @@ const SECTIONS = {
   placement: () => require('./bench-image.cjs').benchPlacement,
   commands: () => require('./bench-commands.cjs').benchCommands,
   cluster: () => require('./bench-cluster.cjs').benchCluster,
+  jobs: () => require('./bench-jobs.cjs').benchJobs,
 };
 
 function version(name) {

@@ -273,7 +273,40 @@ async function startRunner(name, config, env = {}) {
   };
 }
 
+/** A redis-server of its own on a free port, in memory only (the jobs section's queue). */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  children.add(child);
+  child.once('error', () => undefined); // not installed: reported below
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise((resolve) => {
+      const socket = net.createConnection({ port, host: HOST });
+      socket.once('connect', () => resolve(socket.destroy() ?? true));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) break;
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      throw new Error('redis-server did not start: install it (apt-get install redis-server)');
+    }
+    await sleep(50);
+  }
+  return {
+    url: `redis://${HOST}:${port}`,
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+      children.delete(child);
+    },
+  };
+}
+
 module.exports = {
+  startRedis,
   HOST,
   freePort,
   UV_THREADPOOL_SIZE,

@@ -17,3 +17,10 @@ export type { CommandsConfig } from './commands.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
 export { readDocsConfig, type DocsConfig } from './docs.config';
 export { readHttpConfig, type HttpConfig } from './http.config';
+export {
+  jobsConfig,
+  jobConcurrency,
+  readJobsConfig,
+  readRedisUrl,
+  type JobsConfig,
+} from './jobs.config';

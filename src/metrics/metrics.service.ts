@@ -9,8 +9,10 @@ import {
 } from 'prom-client';
 import { ChildProcessRunner } from '../concurrency/child-process';
 import { WorkerPool } from '../concurrency/worker-pool';
+import { JobsMonitor } from '../jobs/jobs.monitor';
 import { defineChildProcessMetrics } from './child-process.metrics';
 import { type CollectedMetrics, collectedMetrics } from './collected';
+import { defineJobsMetrics } from './jobs.metrics';
 import { defineWorkerPoolMetrics } from './worker-pool.metrics';
 
 /**
@@ -21,7 +23,8 @@ import { defineWorkerPoolMetrics } from './worker-pool.metrics';
  *
  * The pool and the runner are optional: an app without `WorkerPoolModule` has no
  * `worker_pool_*` series, one without `ChildProcessModule` no `child_process_*` series.
- * Both modules are global by default, which is how this service sees them.
+ * Both modules are global by default, which is how this service sees them; so is the job
+ * queue's monitor (`jobs_*` series, with or without REDIS_URL).
  */
 @Injectable()
 export class MetricsService implements OnModuleDestroy {
@@ -30,8 +33,13 @@ export class MetricsService implements OnModuleDestroy {
   /** Requests the deadline guard answered (src/common/http/deadlines). */
   readonly httpUnanswered: Counter<'route'>;
   private readonly collected: CollectedMetrics;
+  private readonly unobserveJobs?: () => void;
 
-  constructor(@Optional() pool?: WorkerPool, @Optional() runner?: ChildProcessRunner) {
+  constructor(
+    @Optional() pool?: WorkerPool,
+    @Optional() runner?: ChildProcessRunner,
+    @Optional() jobs?: JobsMonitor,
+  ) {
     const worker = process.env.CLUSTER_WORKER_ID;
     if (worker) this.registry.setDefaultLabels({ worker });
     collectDefaultMetrics({ register: this.registry });
@@ -53,10 +61,12 @@ export class MetricsService implements OnModuleDestroy {
     this.collected = collectedMetrics(this.registry);
     if (pool) defineWorkerPoolMetrics(pool, this.collected);
     if (runner) defineChildProcessMetrics(runner, this.collected);
+    if (jobs) this.unobserveJobs = defineJobsMetrics(jobs, this.registry, this.collected);
   }
 
   onModuleDestroy(): void {
     this.collected.close();
+    this.unobserveJobs?.();
   }
 
   /** Prometheus text, for a probe server in this process. */

@@ -91,7 +91,7 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     if (status === 413) reply.header('Connection', 'close');
     // Every 503 says when to try again.
     if (status === 503 && !reply.hasHeader('retry-after') && !reply.raw.hasHeader('retry-after')) {
-      reply.header('Retry-After', '1');
+      reply.header('Retry-After', String(retryAfterOf(error) ?? 1));
     }
     // Every error body has `error`, the status's reason, whatever built the exception.
     const reason = REASON[status as HttpStatus] ?? STATUS_CODES[status] ?? 'Error';
@@ -123,6 +123,12 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
       message: capped(message),
     });
   }
+}
+
+/** An exception's own `retryAfterSeconds` (e.g. the job queue's 503s), if it has one. */
+function retryAfterOf(error: HttpException): number | undefined {
+  const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : undefined;
 }
 
 function capped(message: unknown): unknown {

@@ -1,14 +1,7 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  Post,
-  Req,
-  StreamableFile,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { requireJsonBody } from '../../common/http/json-body';
 import { RouteBody } from '../../common/http/route-body';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import { ApiErrors, binaryContent } from '../../docs';
@@ -56,10 +49,7 @@ export class PdfController {
     @Req() request: FastifyRequest,
     @RequestSignal() signal: AbortSignal,
   ): Promise<StreamableFile> {
-    // The JSON parser only takes application/json; a multipart body reaches here unparsed.
-    if (request.body === undefined || request.isMultipart()) {
-      throw new UnsupportedMediaTypeException('Content-Type must be application/json');
-    }
+    requireJsonBody(request);
     const report = parseReport(body);
     const pdf = await this.pdf.render(report, signal);
     return new StreamableFile(pdf, {
