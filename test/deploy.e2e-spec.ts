@@ -16,9 +16,7 @@ import { planThreads } from '../src/concurrency/cluster/thread-plan';
 const ROOT = join(__dirname, '..');
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
 
-/** HEALTH_PORT's default while .env.example does not list it yet (issue 5 sets it to 9000). */
-const HEALTH_PORT_FALLBACK = 9000;
-/** The probe server's routes (issue 5). */
+/** The probe server's routes. */
 const ROUTES = {
   startup: '/health/startup',
   live: '/health/live',
@@ -43,7 +41,6 @@ function envExample(): Map<string, string> {
   );
 }
 const DEFAULTS = envExample();
-if (!DEFAULTS.has('HEALTH_PORT')) DEFAULTS.set('HEALTH_PORT', String(HEALTH_PORT_FALLBACK));
 
 // ---- Kubernetes manifests ----
 

@@ -11,7 +11,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..');
-/** The last commit on Express (issue 11 moved the HTTP layer to Fastify after it). */
+/** The last commit on Express (the HTTP layer moved to Fastify after it). */
 const EXPRESS_REVISION = '0e6703f';
 
 function run(command, args, cwd) {

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Section 5, the cluster (issue 4): `node dist/main.js` as a cluster with 1 worker, with
+ * Section 5, the cluster: `node dist/main.js` as a cluster with 1 worker, with
  * `auto` workers, and with the cluster off. Measures, in interleaved rounds: PDF reports/s
  * 1 worker vs auto; GET /health/live req/s and p99 with the primary in front (1 worker)
  * vs no primary, over keep-alive connections and with a new connection per request; time

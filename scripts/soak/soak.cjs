@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The chaos soak (issue 10): the real cluster (`node dist/main.js`, 2 app workers, probe
+ * The chaos soak: the real cluster (`node dist/main.js`, 2 app workers, probe
  * port on) under mixed traffic over HTTP on 127.0.0.1, while a chaos loop kills, stops and
  * restarts its processes; invariants checked from outside (HTTP, signals, /proc, the probe
  * port) and reported at the end. RELIABILITY.md explains each invariant and how it is judged.

@@ -4,7 +4,7 @@ import { type FuzzCase, fuzzCase } from './case';
 /*
  * Bodies that stop arriving: the request declares its length (or is chunked), sends part of
  * it, then waits without sending more (`hold`) or ends its side of the connection (`close`).
- * Held, it must still be answered within its route's deadline (issue 10: no request
+ * Held, it must still be answered within its route's deadline (no request
  * unanswered past its deadline, body reading included); closed, nothing may be left running.
  */
 
