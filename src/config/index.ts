@@ -3,6 +3,7 @@ export {
   childProcessConfig,
   commandsConfig,
   imageConfig,
+  jobsConfig,
   pdfConfig,
   workerPoolConfig,
 } from './namespaces';
@@ -17,10 +18,4 @@ export type { CommandsConfig } from './commands.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
 export { readDocsConfig, type DocsConfig } from './docs.config';
 export { readHttpConfig, type HttpConfig } from './http.config';
-export {
-  jobsConfig,
-  jobConcurrency,
-  readJobsConfig,
-  readRedisUrl,
-  type JobsConfig,
-} from './jobs.config';
+export { jobConcurrency, readJobsConfig, readRedisUrl, type JobsConfig } from './jobs.config';
