@@ -1,3 +1,12 @@
+/**
+ * The service's configuration: a plain reader per `*.config.ts` (no Nest), and the typed
+ * namespaces Nest injects over them (namespaces.ts).
+ *
+ * Runs in: the primary (validate-environment.ts checks every variable before anything forks)
+ * and the app workers (the namespaces).
+ *
+ * @packageDocumentation
+ */
 export {
   appConfig,
   childProcessConfig,
