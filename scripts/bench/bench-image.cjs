@@ -15,18 +15,22 @@ const {
   heading,
   interleave,
   median,
+  pairedRatio,
   table,
   verdict,
 } = require('./lib.cjs');
 const { measureLoad } = require('./load.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
 const { UV_THREADPOOL_SIZE, ownCpuSeconds, startRunner, startServer } = require('./processes.cjs');
+const { threadKinds, withThreadCores } = require('./threads.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const CONCURRENCY = 2;
 const SERVICE_CONNECTIONS = 4 * CONCURRENCY;
 const THREADS = 2;
 const GOAL = 0.9;
+/** Service CPU per resize (the server process alone) over the direct loop's: at most this. */
+const CPU_GOAL = 1.15;
 const QUERY = 'width=300&format=jpeg';
 /** What the controller makes of QUERY. */
 const PARAMS = { width: 300, height: undefined, fit: 'cover', format: 'jpeg', quality: undefined };
@@ -57,7 +61,16 @@ function describe(image) {
   );
 }
 
-const runnerRound = (runner) => (seconds) => runner.request({ type: 'round', seconds });
+/**
+ * One round of a direct runner; with `threads` ({ pid, kinds }), also its CPU cores by thread
+ * group over the round (the runner's closed loop, `wall` seconds).
+ */
+const runnerRound =
+  (runner, threads = {}) =>
+  (seconds) => {
+    const round = () => runner.request({ type: 'round', seconds });
+    return threads.pid ? withThreadCores(threads.pid, threads.kinds, round, 'wall') : round();
+  };
 
 function printRounds(variants, results, extra = []) {
   table(
@@ -80,6 +93,34 @@ function printRounds(variants, results, extra = []) {
       fmt.num(results.get(v).reduce((n, r) => n + (r.other ?? 0) + (r.errors ?? 0), 0)),
       ...cpuCells(results.get(v)),
       ...extra.map((e) => e.cell(v, results.get(v))),
+    ]),
+  );
+}
+
+/** Milliseconds of CPU per resize of one thread group (or all: `group` undefined) in a round. */
+const threadMs = (round, group) =>
+  ((group === undefined
+    ? Object.values(round.threadCores ?? {}).reduce((a, b) => a + b, 0)
+    : (round.threadCores?.[group] ?? 0)) /
+    round.perSecond) *
+  1000;
+
+/** Where each variant's CPU per resize goes, by thread group (threads.cjs), medians of rounds. */
+function printThreads(variants, results) {
+  const groups = [
+    ...new Set(
+      variants.flatMap((v) => results.get(v).flatMap((r) => Object.keys(r.threadCores ?? {}))),
+    ),
+  ].sort();
+  console.log(
+    '\nCPU ms per resize by thread group (median of rounds; /proc/<pid>/task/*/stat, threads ' +
+      'told apart by their start functions, scripts/bench/threads.cjs):\n',
+  );
+  table(
+    ['thread group', ...variants.map((v) => v.short)],
+    [...groups, undefined].map((group) => [
+      group ?? 'all threads',
+      ...variants.map((v) => fmt.num(median(results.get(v).map((r) => threadMs(r, group))), 2)),
     ]),
   );
 }
@@ -129,18 +170,29 @@ async function benchImage({ duration, rounds }) {
       // with sharp's work instead of leaving libvips idle between requests.
       connections: SERVICE_CONNECTIONS,
     };
+    // Which thread is which, once both sides have run and started every thread (threads.cjs).
+    const threads = { service: { pid: server.pid }, direct: { pid: direct.pid } };
     const variants = [
       {
         name: `service POST /images/resize (${SERVICE_CONNECTIONS} connections, ${CONCURRENCY} slots)`,
+        short: 'service',
         measure: (s) =>
-          measureLoad(load, s, 0.5, { server: server.cpuSeconds, 'load gen': ownCpuSeconds }),
+          measureLoad(
+            load,
+            s,
+            0.5,
+            { server: server.cpuSeconds, 'load gen': ownCpuSeconds },
+            { threads: threads.service },
+          ),
       },
       {
         name: `direct resizeImage in-line (${CONCURRENCY} in flight)`,
-        measure: runnerRound(direct),
+        short: 'direct',
+        measure: runnerRound(direct, threads.direct),
       },
     ];
     for (const v of variants) await v.measure(2); // warm-up
+    for (const side of Object.values(threads)) side.kinds = threadKinds(side.pid);
     console.log(
       `${describe(image)}\nOutput ${response.headers.get('x-image-width')}×${response.headers.get('x-image-height')}, ` +
         `${fmt.num(out.length / 1024)} KiB. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
@@ -148,15 +200,32 @@ async function benchImage({ duration, rounds }) {
     );
     const results = await interleave(variants, rounds, (v) => v.measure(duration));
     printRounds(variants, results);
-    const comparison = compareRates(results.get(variants[0]), results.get(variants[1]));
+    printThreads(variants, results);
+    const [service, directRounds] = variants.map((v) => results.get(v));
+    const comparison = compareRates(service, directRounds);
+    // The goal counts the service's own CPU; the load generator's is in the tables above.
+    const cpuRatios = service.map(
+      (r, i) =>
+        r.cores.server / r.perSecond / (directRounds[i].cores.direct / directRounds[i].perSecond),
+    );
+    const cpu = pairedRatio(
+      service.map((r) => r.cores.server / r.perSecond),
+      directRounds.map((r) => r.cores.direct / r.perSecond),
+    );
     console.log(
-      `\n${describeComparison('service/direct', comparison)} Peak RSS: service ` +
-        `${fmt.mib(server.memory().peakRss)}, direct ${fmt.mib(results.get(variants[1]).at(-1).peakRss)}.`,
+      `\n${describeComparison('service/direct', comparison)} Server process alone: ` +
+        `${fmt.ratio(cpu)} CPU per resize (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}). ` +
+        `Peak RSS: service ${fmt.mib(server.memory().peakRss)}, direct ` +
+        `${fmt.mib(directRounds.at(-1).peakRss)}.`,
     );
     return {
       verdicts: [
         verdict('image resizes/s service/direct', comparison.paired, GOAL, {
           goalText: `≥ ${GOAL}×`,
+        }),
+        verdict('image CPU per resize service/direct', cpu, CPU_GOAL, {
+          atMost: true,
+          goalText: `≤ ${CPU_GOAL}×`,
         }),
       ],
       raw: strip(results),

@@ -6,7 +6,8 @@
  *
  *   { type: 'init', mode, concurrency, threads?, report?, imagePath?, params? }
  *       → { type: 'ready', info }
- *   { type: 'round', seconds } → { type: 'result', ops, errors, seconds, perSecond, rss, peakRss }
+ *   { type: 'round', seconds }
+ *       → { type: 'result', ops, errors, seconds, wall, perSecond, cores, rss, peakRss }
  *   { type: 'close' }          → exits
  *
  * Modes: `pdf` (raw piscina on dist/workloads/pdf/pdf.worker.js), `image-inline` (the service's
@@ -18,8 +19,20 @@ const { join } = require('node:path');
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const TIMEOUT_MS = 30_000;
-const MAX_INPUT_PIXELS = 50_000_000;
 const MAX_PAGES = 200;
+
+/**
+ * What `resizeImage` gets in the service besides the image and its parameters: the service's
+ * image settings (dist/config/image.config.js, read from this process's environment as the
+ * service reads its own) and a memory budget of the same size, one per process as there.
+ */
+function imageSettings() {
+  const { imageConfig } = require(join(DIST, 'config', 'image.config.js'));
+  const { WorkingMemory } = require(join(DIST, 'workloads', 'image', 'image.cost.js'));
+  const { maxInputPixels, maxOutputPixels, inputFormats, maxMemoryBytes } = imageConfig();
+  const memory = new WorkingMemory(maxMemoryBytes);
+  return { maxInputPixels, maxOutputPixels, inputFormats, memory };
+}
 
 function fixedPool(filename, threads) {
   const { Piscina } = require('piscina');
@@ -65,13 +78,14 @@ function setup(config) {
     sharpConcurrency: sharp.concurrency(),
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE,
   };
+  const settings = imageSettings();
   if (config.mode === 'image-inline') {
     const { resizeImage } = require(join(DIST, 'workloads', 'image', 'image.resize.js'));
     return {
       info,
       op: () => {
         const { signal } = new AbortController();
-        const input = { data, params: config.params, maxInputPixels: MAX_INPUT_PIXELS };
+        const input = { data, params: config.params, ...settings };
         return resizeImage(input, { signal, deadline: Date.now() + TIMEOUT_MS });
       },
       check,
@@ -80,7 +94,9 @@ function setup(config) {
   }
   if (config.mode === 'image-thread') {
     const pool = fixedPool(join(__dirname, 'fixtures', 'resize.worker.cjs'), config.threads);
-    const task = { data, params: config.params, maxInputPixels: MAX_INPUT_PIXELS };
+    // The budget cannot cross to a thread: the fixture makes one per thread of the same size.
+    const { memory, ...limits } = settings;
+    const task = { data, params: config.params, ...limits, maxMemoryBytes: memory.capacity };
     return {
       info,
       op: () => pool.run(task, { name: 'resize' }),
