@@ -13,9 +13,9 @@ export interface BufferPoolOptions {
  *
  * Why: a body that waits in the queue outlives two scavenges, so its memory is freed only by
  * a full mark-compact, and V8 counts such external memory towards the limit that starts one.
- * A fresh 300 KiB upload per image request made the service mark its whole heap about every
- * 40 requests: with the service's 30 MiB heap, the largest share of the CPU a resize cost
- * through HTTP above sharp called directly (BENCHMARKS.md, section 3b).
+ * A fresh 300 KiB upload per image request made the service mark its whole 30 MiB heap about
+ * every 70 requests (17 mark-compacts in 30 s of load; 1 with this pool): CPU a resize cost
+ * through HTTP and not when sharp is called directly (BENCHMARKS.md, section 3b).
  *
  * A buffer is given back by whoever knows nothing reads it any more; one never given back is
  * simply collected. Sizes are rounded up to a power of two, so up to half of a pooled buffer

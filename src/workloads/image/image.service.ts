@@ -39,7 +39,7 @@ export const resizeImageTask = defineInlineTask(
 
 /**
  * Uploads up to 8 MiB are read into reused buffers (BufferPool: fresh ones made V8 mark the
- * whole heap every few dozen requests), and 32 MiB of them at most are kept while unused.
+ * whole heap every 70 or so requests), and 32 MiB of them at most are kept while unused.
  * Larger uploads cost far more to resize than to collect.
  */
 const UPLOAD_POOL = { maxSize: 8 * 1024 * 1024, maxRetainedBytes: 32 * 1024 * 1024 };
