@@ -25,7 +25,7 @@ function baselineBuild(revision = EXPRESS_REVISION) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   console.log(
-    `Building today's service (${revision}) in ${dir}: git archive | tar, npm ci, tsc (once)…`,
+    `Building the service as of ${revision} in ${dir}: git archive | tar, npm ci, tsc (once)…`,
   );
   execFileSync('sh', ['-c', `git archive ${revision} | tar -x -C '${dir}'`], { cwd: ROOT });
   run('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], dir);

@@ -15,7 +15,6 @@ const {
   heading,
   interleave,
   median,
-  pairedRatio,
   table,
   verdict,
 } = require('./lib.cjs');
@@ -23,6 +22,7 @@ const { measureLoad } = require('./load.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
 const { UV_THREADPOOL_SIZE, ownCpuSeconds, startRunner, startServer } = require('./processes.cjs');
 const { threadKinds, withThreadCores } = require('./threads.cjs');
+const { baselineBuild } = require('./baseline-build.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const CONCURRENCY = 2;
@@ -130,29 +130,77 @@ const strip = (results) =>
     [...results].map(([v, list]) => [v.name, list.map(({ latencies: _, ...r }) => r)]),
   );
 
-async function benchImage({ duration, rounds }) {
+/** The service's environment in this section: one app process, like the direct runner. */
+const SERVICE_ENV = {
+  CLUSTER_ENABLED: 'false', // the cluster has its own section (5)
+  WORKER_INLINE_CONCURRENCY: String(CONCURRENCY),
+  WORKER_POOL_MAX_QUEUE: '10000',
+  SHUTDOWN_TIMEOUT_MS: '2000',
+};
+
+/**
+ * Starts `node <root>/dist/main.js`, checks one resize, and returns the section's variant
+ * for it (closed-loop load on SERVICE_CONNECTIONS connections), with `server` and `out`.
+ */
+async function serviceVariant(name, root, image, stops) {
+  const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV);
+  stops.push(() => server.stop());
+  const url = `${server.url}/images/resize?${QUERY}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'image/jpeg' },
+    body: image.data,
+  });
+  const out = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200 || response.headers.get('x-image-width') !== '300') {
+    throw new Error(`${name}: /images/resize gave ${response.status}: ${out.subarray(0, 200)}`);
+  }
+  const load = {
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: image.data,
+    // Same thread count on both sides (WORKER_INLINE_CONCURRENCY = the direct loop's
+    // concurrency); more connections than slots, so that uploads and HTTP handling overlap
+    // with sharp's work instead of leaving libvips idle between requests.
+    connections: SERVICE_CONNECTIONS,
+  };
+  const threads = { pid: server.pid };
+  return {
+    name: `${name} POST /images/resize (${SERVICE_CONNECTIONS} connections, ${CONCURRENCY} slots)`,
+    short: name,
+    server,
+    threads,
+    size: `${response.headers.get('x-image-width')}×${response.headers.get('x-image-height')}, ${fmt.num(out.length / 1024)} KiB`,
+    measure: (seconds) =>
+      measureLoad(
+        load,
+        seconds,
+        0.5,
+        { server: server.cpuSeconds, 'load gen': ownCpuSeconds },
+        { threads },
+      ),
+  };
+}
+
+/** CPU ms per resize of the server process alone (the goal's measure), per round. */
+const serverMs = (r) => (r.cores.server / r.perSecond) * 1000;
+const directMs = (r) => (r.cores.direct / r.perSecond) * 1000;
+
+async function benchImage({ duration, rounds, imageBaseline }) {
   heading('3b. Image throughput: service vs direct in-line resizeImage');
   const image = await testJpeg();
   const stops = [];
   try {
-    const server = await startServer('service', join(ROOT, 'dist', 'main.js'), {
-      // One app process, like the direct runner: the cluster has its own section (5).
-      CLUSTER_ENABLED: 'false',
-      WORKER_INLINE_CONCURRENCY: String(CONCURRENCY),
-      WORKER_POOL_MAX_QUEUE: '10000',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    });
-    stops.push(() => server.stop());
-    const url = `${server.url}/images/resize?${QUERY}`;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'image/jpeg' },
-      body: image.data,
-    });
-    const out = Buffer.from(await response.arrayBuffer());
-    if (response.status !== 200 || response.headers.get('x-image-width') !== '300') {
-      throw new Error(`service: /images/resize gave ${response.status}: ${out.subarray(0, 200)}`);
-    }
+    const service = await serviceVariant('service', ROOT, image, stops);
+    const baseline =
+      imageBaseline &&
+      (await serviceVariant(
+        `service@${imageBaseline}`,
+        baselineBuild(imageBaseline),
+        image,
+        stops,
+      ));
     const direct = await startRunner('direct image', {
       mode: 'image-inline',
       concurrency: CONCURRENCY,
@@ -160,73 +208,56 @@ async function benchImage({ duration, rounds }) {
       params: PARAMS,
     });
     stops.push(() => direct.stop());
-    const load = {
-      url,
-      method: 'POST',
-      headers: { 'content-type': 'image/jpeg' },
-      body: image.data,
-      // Same thread count on both sides (WORKER_INLINE_CONCURRENCY = the direct loop's
-      // concurrency); more connections than slots, so that uploads and HTTP handling overlap
-      // with sharp's work instead of leaving libvips idle between requests.
-      connections: SERVICE_CONNECTIONS,
+    const directThreads = { pid: direct.pid };
+    const directVariant = {
+      name: `direct resizeImage in-line (${CONCURRENCY} in flight)`,
+      short: 'direct',
+      threads: directThreads,
+      measure: runnerRound(direct, directThreads),
     };
-    // Which thread is which, once both sides have run and started every thread (threads.cjs).
-    const threads = { service: { pid: server.pid }, direct: { pid: direct.pid } };
-    const variants = [
-      {
-        name: `service POST /images/resize (${SERVICE_CONNECTIONS} connections, ${CONCURRENCY} slots)`,
-        short: 'service',
-        measure: (s) =>
-          measureLoad(
-            load,
-            s,
-            0.5,
-            { server: server.cpuSeconds, 'load gen': ownCpuSeconds },
-            { threads: threads.service },
-          ),
-      },
-      {
-        name: `direct resizeImage in-line (${CONCURRENCY} in flight)`,
-        short: 'direct',
-        measure: runnerRound(direct, threads.direct),
-      },
-    ];
+    const variants = [service, ...(baseline ? [baseline] : []), directVariant];
     for (const v of variants) await v.measure(2); // warm-up
-    for (const side of Object.values(threads)) side.kinds = threadKinds(side.pid);
+    // Which thread is which, once every side has run and started its threads (threads.cjs).
+    for (const v of variants) v.threads.kinds = threadKinds(v.threads.pid);
     console.log(
-      `${describe(image)}\nOutput ${response.headers.get('x-image-width')}×${response.headers.get('x-image-height')}, ` +
-        `${fmt.num(out.length / 1024)} KiB. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
+      `${describe(image)}\nOutput ${service.size}. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
         `${duration} s windows, ${rounds} interleaved rounds, medians.\n`,
     );
     const results = await interleave(variants, rounds, (v) => v.measure(duration));
     printRounds(variants, results);
     printThreads(variants, results);
-    const [service, directRounds] = variants.map((v) => results.get(v));
-    const comparison = compareRates(service, directRounds);
-    // The goal counts the service's own CPU; the load generator's is in the tables above.
-    const cpuRatios = service.map(
-      (r, i) =>
-        r.cores.server / r.perSecond / (directRounds[i].cores.direct / directRounds[i].perSecond),
-    );
-    const cpu = pairedRatio(
-      service.map((r) => r.cores.server / r.perSecond),
-      directRounds.map((r) => r.cores.direct / r.perSecond),
-    );
-    console.log(
-      `\n${describeComparison('service/direct', comparison)} Server process alone: ` +
-        `${fmt.ratio(cpu)} CPU per resize (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}). ` +
-        `Peak RSS: service ${fmt.mib(server.memory().peakRss)}, direct ` +
-        `${fmt.mib(directRounds.at(-1).peakRss)}.`,
-    );
+    const directRounds = results.get(directVariant);
+    const compare = (v) => {
+      const list = results.get(v);
+      const comparison = compareRates(list, directRounds);
+      // The goal counts the service's own CPU; the load generator's is in the tables above.
+      const cpuRatios = list.map((r, i) => serverMs(r) / directMs(directRounds[i]));
+      const cpu = median(cpuRatios);
+      console.log(
+        `\n${describeComparison(`${v.short}/direct`, comparison)} Server process alone: ` +
+          `${fmt.ratio(cpu)} CPU per resize (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}). ` +
+          `Peak RSS: ${v.short} ${fmt.mib(v.server.memory().peakRss)}, direct ` +
+          `${fmt.mib(directRounds.at(-1).peakRss)}.`,
+      );
+      return { comparison, cpu };
+    };
+    const after = compare(service);
+    const before = baseline && compare(baseline);
     return {
       verdicts: [
-        verdict('image resizes/s service/direct', comparison.paired, GOAL, {
+        verdict('image resizes/s service/direct', after.comparison.paired, GOAL, {
           goalText: `≥ ${GOAL}×`,
         }),
-        verdict('image CPU per resize service/direct', cpu, CPU_GOAL, {
+        verdict('image CPU per resize service/direct', after.cpu, CPU_GOAL, {
           atMost: true,
           goalText: `≤ ${CPU_GOAL}×`,
         }),
+        ...(before
+          ? [
+              verdict(`image resizes/s ${baseline.short}/direct`, before.comparison.paired),
+              verdict(`image CPU per resize ${baseline.short}/direct`, before.cpu),
+            ]
+          : []),
       ],
       raw: strip(results),
     };

@@ -8,6 +8,7 @@ const SECTIONS = ['http', 'health', 'dispatch', 'pdf', 'image', 'placement', 'co
 
 const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [--duration=SECONDS]
                                  [--rounds=N] [--tasks=N] [--pool-threads=N] [--json=FILE]
+                                 [--image-baseline=REVISION]
 
   --only      sections to run, comma-separated (default: all)
   --duration  seconds of each measured window (default: 5)
@@ -16,7 +17,10 @@ const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [
   --pool-threads
               WORKER_POOL_THREADS of the service in the health section
               (default: unset, i.e. the service's default of one per CPU)
-  --json      also write every round's raw figures to FILE`;
+  --json      also write every round's raw figures to FILE
+  --image-baseline
+              also run the service as of REVISION (built once in a temporary
+              directory) in the image section's rounds: before and after a change`;
 
 /** Reads the command-line flags; exits with the usage on a bad one. */
 function readFlags(argv) {
@@ -31,6 +35,7 @@ function readFlags(argv) {
         tasks: { type: 'string', default: '20000' },
         'pool-threads': { type: 'string' },
         json: { type: 'string' },
+        'image-baseline': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -59,6 +64,7 @@ function readFlags(argv) {
         ? undefined
         : Math.round(positive(values['pool-threads'], 'pool-threads', 1, 256)),
     json: values.json,
+    imageBaseline: values['image-baseline'],
   };
 }
 
