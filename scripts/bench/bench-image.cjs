@@ -29,6 +29,13 @@ const CONCURRENCY = 2;
 const SERVICE_CONNECTIONS = 4 * CONCURRENCY;
 const THREADS = 2;
 const GOAL = 0.9;
+/**
+ * Seconds of load before 3b's rounds. V8 is still optimising the service's request path for
+ * the first ~40 s of load (its compiler threads took 0.4-2 ms per resize in 5 s windows then,
+ * about 0.1 ms after): a long-running service does not pay that per resize, and the direct
+ * loop's few functions are optimised within a second.
+ */
+const WARMUP_SECONDS = 30;
 /** Service CPU per resize (the server process alone) over the direct loop's: at most this. */
 const CPU_GOAL = 1.15;
 const QUERY = 'width=300&format=jpeg';
@@ -216,12 +223,13 @@ async function benchImage({ duration, rounds, imageBaseline }) {
       measure: runnerRound(direct, directThreads),
     };
     const variants = [service, ...(baseline ? [baseline] : []), directVariant];
-    for (const v of variants) await v.measure(2); // warm-up
+    for (const v of variants) await v.measure(WARMUP_SECONDS);
     // Which thread is which, once every side has run and started its threads (threads.cjs).
     for (const v of variants) v.threads.kinds = threadKinds(v.threads.pid);
     console.log(
       `${describe(image)}\nOutput ${service.size}. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
-        `${duration} s windows, ${rounds} interleaved rounds, medians.\n`,
+        `${WARMUP_SECONDS} s of load to warm each variant up, then ${duration} s windows, ` +
+        `${rounds} interleaved rounds, medians.\n`,
     );
     const results = await interleave(variants, rounds, (v) => v.measure(duration));
     printRounds(variants, results);
