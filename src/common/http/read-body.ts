@@ -8,7 +8,6 @@ import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { bodyTooLarge, declaredOver, drainUnread } from './body-limits';
-import type { BufferPool } from './buffer-pool';
 
 function interrupted(): BadRequestException {
   return new BadRequestException('The upload was interrupted before it was complete');
@@ -19,20 +18,18 @@ function interrupted(): BadRequestException {
  * passes it (the rest is left unread; the 413 closes the connection), or with 400 when the
  * client goes away first. With the `expected` size (a declared Content-Length within the
  * limit), the bytes are copied into one buffer of that size as they come: no list of chunks
- * and no second full-size buffer to concatenate them into (BENCHMARKS.md, section 3b); taken
- * from `pool` when given (the caller gives it back).
+ * and no second full-size buffer to concatenate them into (BENCHMARKS.md, section 3b).
  */
 export function readRawBody(
   stream: Readable,
   limit: number,
   what?: string,
   expected?: number,
-  pool?: BufferPool,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const target =
       expected !== undefined && expected > 0 && expected <= limit
-        ? (pool?.take(expected) ?? Buffer.allocUnsafe(expected))
+        ? Buffer.allocUnsafe(expected)
         : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -80,21 +77,13 @@ export interface UploadOptions {
   field: string;
   /** Parts a multipart body may have, `field` included (@fastify/multipart's `parts` limit). */
   maxParts?: number;
-  /**
-   * Where a raw body of declared size is read into (see {@link BufferPool}): the caller gives
-   * the result back when nothing reads it any more. Multipart files are not pooled.
-   */
-  pool?: BufferPool;
 }
 
 /** What the multipart envelope (boundaries, part headers, small fields) may add to a file. */
 export const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 
 /** @fastify/multipart's errors, as the API's: what went wrong, with the limit that did it. */
-function multipartError(
-  error: unknown,
-  options: Required<Pick<UploadOptions, 'limit' | 'field' | 'maxParts'>>,
-): Error {
+function multipartError(error: unknown, options: Required<UploadOptions>): Error {
   const code = (error as { code?: string } | null)?.code;
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':
@@ -187,6 +176,5 @@ export async function readUpload(request: FastifyRequest, options: UploadOptions
     }
     return readMultipartFile(request, options);
   }
-  const declared = Number(request.headers['content-length']);
-  return readRawBody(request.raw, limit, 'The upload', declared, options.pool);
+  return readRawBody(request.raw, limit, 'The upload', Number(request.headers['content-length']));
 }

@@ -143,7 +143,7 @@ export class ImageController implements DescribesOpenApi {
     const limit = this.config.maxInputBytes;
     const declared = Number(request.headers['content-length']);
     this.buffered.reserve(declared > 0 && declared < limit ? declared : limit, reply.raw);
-    const data = await readUpload(request, { limit, field: 'file', pool: this.images.uploads });
+    const data = await readUpload(request, { limit, field: 'file' });
     if (data.length === 0) throw new BadRequestException('The request has no image');
     const image = await this.images.resize(data, params, signal);
     reply.header('X-Image-Width', image.width);
