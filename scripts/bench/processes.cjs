@@ -134,10 +134,15 @@ function memoryOf(pid) {
  * every whole line the child prints (stdout and stderr). `readyMs` is the time from spawn
  * (`spawnedAt`, a `performance.now()`) to that first 200.
  */
-async function startServer(name, script, env = {}, { pollMs = 100, onLine, args = [] } = {}) {
+async function startServer(
+  name,
+  script,
+  env = {},
+  { pollMs = 100, onLine, args = [], execArgv = [] } = {},
+) {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...execArgv, script, ...args], {
     // The probe port is off unless a section asks for one: two services would share 9000.
     env: { ...process.env, UV_THREADPOOL_SIZE, HEALTH_PORT: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -195,15 +200,22 @@ async function startServer(name, script, env = {}, { pollMs = 100, onLine, args 
 
 /**
  * Forks `direct-runner.cjs` and sends it `config` (its `init` message). `request(message)`
- * sends one command and resolves with the child's answer, one command at a time.
+ * sends one command and resolves with the child's answer, one command at a time. `onLine`
+ * gets every line the child prints; `execArgv` are its node flags.
  */
-async function startRunner(name, config, env = {}) {
+async function startRunner(name, config, env = {}, { onLine, execArgv } = {}) {
   const child = fork(require.resolve('./direct-runner.cjs'), [], {
     env: { ...process.env, UV_THREADPOOL_SIZE, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(execArgv ? { execArgv } : {}),
   });
   children.add(child);
   const logs = tail(child);
+  if (onLine) {
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+    }
+  }
   let pending;
   child.on('message', (message) => {
     const settle = pending;
