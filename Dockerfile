@@ -3,10 +3,13 @@
 # Run:   docker run --rm -p 3000:3000 -p 9000:9000 --cpus 2 nest-concurrency-starter:0.1.0
 # deploy/README.md explains the choices; test/deploy.e2e-spec.ts checks them against the app.
 
+# Node 24, the active LTS line: Node 20 reached end of life in April 2026 and gets no security
+# fixes, and every service cloned from this starter ships this base. CI runs the whole suite on
+# Node 24 as well as 20 (.ci/run, scripts/with-node24.sh).
 # Debian, not Alpine: sharp's prebuilt libvips (@img/sharp-linux-x64) is built for glibc, and the
 # shipped commands (config/commands.json) need coreutils and gzip, both part of every Debian image.
-# Pin a digest (node:20-bookworm-slim@sha256:…) for reproducible builds.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pin a digest (node:24-bookworm-slim@sha256:…) for reproducible builds.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: every dependency, TypeScript to dist/ ---
 FROM ${NODE_IMAGE} AS build

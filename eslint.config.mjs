@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'src/**/test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
     },

@@ -7,7 +7,9 @@ import {
   appConfig,
   childProcessConfig,
   type ChildProcessConfig,
+  commandsConfig,
   imageConfig,
+  jobsConfig,
   pdfConfig,
   workerPoolConfig,
   type WorkerPoolConfig,
@@ -15,6 +17,7 @@ import {
 import { ChildProcessModule } from './concurrency/child-process';
 import { WorkerPoolModule } from './concurrency/worker-pool';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import * as workloads from './workloads';
@@ -25,7 +28,15 @@ import * as workloads from './workloads';
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
-      load: [appConfig, workerPoolConfig, imageConfig, pdfConfig, childProcessConfig],
+      load: [
+        appConfig,
+        workerPoolConfig,
+        imageConfig,
+        pdfConfig,
+        childProcessConfig,
+        commandsConfig,
+        jobsConfig,
+      ],
     }),
     WorkerPoolModule.forRootAsync({
       inject: [workerPoolConfig.KEY],
@@ -33,12 +44,13 @@ import * as workloads from './workloads';
     }),
     ChildProcessModule.forRootAsync({
       inject: [childProcessConfig.KEY],
-      useFactory: ({ commandsFile: _, maxInputBytes: __, ...options }: ChildProcessConfig) =>
-        options,
+      useFactory: (config: ChildProcessConfig) => config,
     }),
     MetricsModule,
     DeadlinesModule,
     HealthModule,
+    // The durable job queue (BullMQ on REDIS_URL; off without it). Job types: forFeature.
+    JobsModule.forRoot(),
     // The workloads listed in src/workloads/index.ts, one line each.
     ...Object.values<Type>(workloads),
   ],

@@ -1,10 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
+import type { OpenAPIObject, ReferenceObject, ResponseObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/docs';
-import { CommandsService } from '../src/workloads/commands/commands.service';
 import { registeredRoutes, startApp } from './support/app';
+import { openApiDocument, operation } from './support/openapi';
 import { freePort, ServiceProcess } from './support/service-process';
+import { workloadKits } from './support/workloads';
+
+/*
+ * What every route's documentation must hold. What each workload's route documents (its
+ * body, its parameters, its answers) is checked by that workload's own specs.
+ */
 
 /**
  * Every `METHOD /path` of a controller the running app serves, in OpenAPI's spelling
@@ -27,14 +33,9 @@ function documentedRoutes(document: OpenAPIObject): string[] {
     .sort();
 }
 
-function operation(document: OpenAPIObject, method: string, path: string): OperationObject {
-  const found = (document.paths[path] as Record<string, OperationObject> | undefined)?.[method];
-  if (!found) throw new Error(`${method.toUpperCase()} ${path} is not in the document`);
-  return found;
-}
-
-const ERROR_BODY = { $ref: '#/components/schemas/ApiErrorBody' };
-const BINARY = { type: 'string', format: 'binary' };
+/** The routes of the workloads present, as their kits name them. */
+const WORKLOAD_ROUTES = workloadKits().flatMap((kit) => kit.routes);
+const ERROR_BODY_FIELDS = ['statusCode', 'error', 'message'];
 
 describe('API docs', () => {
   let app: NestFastifyApplication;
@@ -42,16 +43,14 @@ describe('API docs', () => {
 
   beforeAll(async () => {
     app = await startApp();
-    const res = await request(app.getHttpServer()).get(OPENAPI_JSON_PATH).expect(200);
-    expect(res.type).toBe('application/json');
-    document = res.body as OpenAPIObject;
+    document = await openApiDocument(app);
   });
   afterAll(() => app.close());
 
   it('lists every route the app serves, with its method, and no other', () => {
     const served = servedRoutes(app);
     expect(served).toEqual(
-      expect.arrayContaining(['POST /images/resize', 'POST /commands/{name}', 'GET /health/live']),
+      expect.arrayContaining(['GET /health/live', 'GET /health/ready', ...WORKLOAD_ROUTES]),
     );
     expect(documentedRoutes(document)).toEqual(served);
   });
@@ -71,73 +70,30 @@ describe('API docs', () => {
     }
   });
 
-  it('describes the error body once, and every error answer of the workloads references it', () => {
-    expect(document.components?.schemas?.ApiErrorBody).toMatchObject({
+  it('describes the error body once, and every error answer of the workloads is one', () => {
+    const schemas = document.components?.schemas ?? {};
+    expect(schemas.ApiErrorBody).toMatchObject({
       type: 'object',
       required: ['statusCode', 'error', 'message'],
     });
-    const resize = operation(document, 'post', '/images/resize');
-    for (const status of ['400', '413', '415', '500', '503', '504']) {
-      expect(resize.responses[status]).toMatchObject({
-        content: { 'application/json': { schema: ERROR_BODY } },
-      });
+    for (const route of WORKLOAD_ROUTES) {
+      const [method, path] = route.split(' ');
+      const responses = operation(document, method.toLowerCase(), path).responses;
+      for (const [status, response] of Object.entries(responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const { content, headers } = response as ResponseObject;
+        const schema = content?.['application/json']?.schema as ReferenceObject | undefined;
+        // The shared body, or one that extends it (a failed command adds its exit).
+        const required = (schemas[schema?.$ref.split('/').pop() ?? ''] as { required?: string[] })
+          ?.required;
+        expect({ route, status, required }).toEqual({
+          route,
+          status,
+          required: expect.arrayContaining(ERROR_BODY_FIELDS) as unknown,
+        });
+        if (status === '503') expect({ route, headers }).toHaveProperty(['headers', 'Retry-After']);
+      }
     }
-    expect((resize.responses['503'] as ResponseObject).headers).toHaveProperty('Retry-After');
-  });
-
-  it('describes the image route: binary in (raw or multipart), binary image out, its query', () => {
-    const resize = operation(document, 'post', '/images/resize');
-    expect(resize.requestBody).toMatchObject({
-      required: true,
-      content: {
-        'image/*': { schema: BINARY },
-        'multipart/form-data': { schema: { properties: { file: BINARY }, required: ['file'] } },
-      },
-    });
-    expect(resize.responses['200']).toMatchObject({
-      content: { 'image/png': { schema: BINARY }, 'image/webp': { schema: BINARY } },
-      headers: { 'X-Image-Width': {}, 'X-Image-Height': {} },
-    });
-    expect(resize.parameters?.map((p) => ('name' in p ? p.name : p.$ref))).toEqual([
-      'width',
-      'height',
-      'fit',
-      'format',
-      'quality',
-    ]);
-    // The limit is configuration, filled in by the running app.
-    expect(resize.parameters?.[0]).toMatchObject({ schema: { minimum: 1, maximum: 8192 } });
-  });
-
-  it('describes the PDF route: a JSON report in, application/pdf out', () => {
-    const report = operation(document, 'post', '/pdf/report');
-    expect(report.requestBody).toMatchObject({
-      content: { 'application/json': { schema: { required: ['title'] } } },
-    });
-    expect(report.responses['200']).toMatchObject({
-      content: { 'application/pdf': { schema: BINARY } },
-    });
-    // A character no font can draw: documented with the fields that name it.
-    expect(report.responses['422']).toMatchObject({
-      description: expect.stringMatching(/`field`.*`codePoint`/) as unknown,
-    });
-  });
-
-  it('lists the configured commands as the values of :name, with their parameters', () => {
-    const run = operation(document, 'post', '/commands/{name}');
-    expect(run.parameters?.find((p) => 'name' in p && p.name === 'name')).toMatchObject({
-      in: 'path',
-      schema: { enum: app.get(CommandsService).names() },
-    });
-    expect(run.description).toContain('`gzip`: `level`: integer 1 … 9, default `6`');
-    expect(run.responses['200']).toMatchObject({
-      content: { 'application/octet-stream': { schema: BINARY } },
-    });
-    expect(run.responses['422']).toMatchObject({
-      content: {
-        'application/json': { schema: { $ref: '#/components/schemas/CommandFailedBody' } },
-      },
-    });
   });
 
   it('serves Swagger UI and the YAML document', async () => {
@@ -171,7 +127,7 @@ describe('API docs in the built service', () => {
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('content-type')).toMatch(/javascript/);
     const init = await fetch(`${base}${DOCS_PATH}/swagger-ui-init.js`);
-    expect(await init.text()).toContain('/images/resize');
+    expect(await init.text()).toContain('/health/live');
   });
 
   it('does not serve the docs in production, unless API_DOCS_ENABLED says so', async () => {

@@ -1,38 +1,17 @@
 /**
- * The generators (scripts/generate/) run in a copy of this repository: what they write must
- * compile, lint, be formatted and pass its own spec on a real thread at once, and what they
- * refuse must leave the copy untouched.
+ * The task generator (scripts/generate/task.cjs) runs in a copy of this repository: what it
+ * writes must compile, lint, be formatted and pass its own spec on a real thread at once,
+ * and what it refuses must leave the copy untouched. (The command generator writes the
+ * commands workload's allowlist: its spec is in src/workloads/commands/test/.)
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { locate } from '../src/concurrency/child-process/executable';
-import { loadCommands } from '../src/workloads/commands/commands.catalog';
-import { copyProject, removeProjectCopy } from './support/project-copy';
+import { copyProject, removeProjectCopy, runInCopy } from './support/project-copy';
+import { listedWorkloads } from './support/workloads';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-describe('generators', () => {
+describe('generate:task', () => {
   let copy = '';
-
-  /** Runs `node <script> ...args` in the copy (`npm` when `script` is 'npm'). */
-  function run(script: string, args: string[]): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
-    delete env.COMMANDS_CONFIG;
-    delete env.JEST_WORKER_ID;
-    const [file, argv] =
-      script === 'npm' ? ['npm', args] : [process.execPath, [join(copy, script), ...args]];
-    return new Promise((resolve) => {
-      execFile(file, argv, { cwd: copy, env, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const run = (script: string, args: string[]) => runInCopy(copy, script, args);
 
   /** Every file under `dir` of the copy with its content, to prove a refusal wrote nothing. */
   function snapshot(dir: string): Map<string, string> {
@@ -51,138 +30,105 @@ describe('generators', () => {
 
   afterAll(() => removeProjectCopy(copy));
 
-  describe('generate:task', () => {
-    // Not the README's example name: a user who followed the README has src/workloads/text-digest.
-    const name = 'generated-probe';
-    const dir = join('src', 'workloads', name);
-    const generated = ['worker', 'task', 'service', 'module', 'service.spec'].map((role) =>
-      join(dir, `${name}.${role}.ts`),
+  // Not the README's example name: a user who followed the README has src/workloads/text-digest.
+  const name = 'generated-probe';
+  const dir = join('src', 'workloads', name);
+  const generated = ['worker', 'task', 'service', 'module', 'service.spec'].map((role) =>
+    join(dir, `${name}.${role}.ts`),
+  );
+
+  // Plain, and with --job: generated side by side, checked in one tsc, eslint and jest run.
+  const jobName = 'generated-job-probe';
+  const jobDir = join('src', 'workloads', jobName);
+  const jobGenerated = ['worker', 'task', 'service', 'module', 'job', 'job.spec'].map((role) =>
+    join(jobDir, `${jobName}.${role}.ts`),
+  );
+
+  it('writes a task (with --job, a job type too) that compiles, lints, is formatted and passes its specs on a thread', async () => {
+    const generate = await run('npm', ['run', '--silent', 'generate:task', '--', name]);
+    expect(generate).toMatchObject({ code: 0, stderr: '' });
+    for (const file of generated) expect(existsSync(join(copy, file))).toBe(true);
+    const wired = /Wired GeneratedProbeModule into the app: (\S+)\./.exec(generate.stdout);
+    expect(wired).not.toBeNull();
+    const wiring = wired![1];
+    expect(readFileSync(join(copy, wiring), 'utf8')).toContain(`/${name}.module'`);
+
+    const job = await run('npm', ['run', '--silent', 'generate:task', '--', jobName, '--job']);
+    expect(job).toMatchObject({ code: 0, stderr: '' });
+    expect(job.stdout).toContain(`POST /jobs/${jobName}`);
+    expect(readFileSync(join(copy, jobGenerated[3]), 'utf8')).toContain(
+      'imports: [JobsModule.forFeature(generatedJobProbeJob)]',
     );
+    expect(readFileSync(join(copy, jobGenerated[4]), 'utf8')).toContain(`name: '${jobName}'`);
+    expect(readFileSync(join(copy, wiring), 'utf8')).toContain(`/${jobName}.module'`);
 
-    it('writes a task that compiles, lints, is formatted and passes its spec on a thread', async () => {
-      const generate = await run('npm', ['run', '--silent', 'generate:task', '--', name]);
-      expect(generate).toMatchObject({ code: 0, stderr: '' });
-      for (const file of generated) expect(existsSync(join(copy, file))).toBe(true);
-      const wired = /Wired GeneratedProbeModule into the app: (\S+)\./.exec(generate.stdout);
-      expect(wired).not.toBeNull();
-      const wiring = wired![1];
-      expect(readFileSync(join(copy, wiring), 'utf8')).toContain(`/${name}.module'`);
+    // The generated folders and the app module (with all they import): not the whole
+    // project, so that an unrelated file being edited cannot fail this test.
+    writeFileSync(
+      join(copy, 'tsconfig.generated.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { incremental: false },
+        include: [dir, jobDir, 'src/app.module.ts', wiring],
+      }),
+    );
+    const files = [...generated, ...jobGenerated, wiring];
+    const checks = await Promise.all([
+      run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.generated.json', '--noEmit']),
+      run('node_modules/eslint/bin/eslint.js', ['--max-warnings=0', ...files]),
+      run('node_modules/prettier/bin/prettier.cjs', ['--check', ...files]),
+    ]);
+    for (const check of checks) expect(check).toMatchObject({ code: 0 });
 
-      // The generated folder and the app module (with all they import): not the whole
-      // project, so that an unrelated file being edited cannot fail this test.
-      writeFileSync(
-        join(copy, 'tsconfig.generated.json'),
-        JSON.stringify({
-          extends: './tsconfig.json',
-          compilerOptions: { incremental: false },
-          include: [dir, 'src/app.module.ts', wiring],
-        }),
-      );
-      const checks = await Promise.all([
-        run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.generated.json', '--noEmit']),
-        run('node_modules/eslint/bin/eslint.js', ['--max-warnings=0', ...generated, wiring]),
-        run('node_modules/prettier/bin/prettier.cjs', ['--check', ...generated, wiring]),
-      ]);
-      for (const check of checks) expect(check).toMatchObject({ code: 0 });
+    const spec = await run('node_modules/jest/bin/jest.js', [
+      '--ci',
+      generated[4],
+      jobGenerated[5],
+    ]);
+    expect(spec.code).toBe(0);
+    expect(spec.stderr).toMatch(/Tests:\s+4 passed, 4 total/);
+  }, 180_000);
 
-      const spec = await run('node_modules/jest/bin/jest.js', ['--ci', generated[4]]);
-      expect(spec.code).toBe(0);
-      expect(spec.stderr).toMatch(/Tests:\s+2 passed, 2 total/);
-    }, 120_000);
-
-    it.each([
-      ['Word-Count', /not a valid task name/],
-      ['1st', /not a valid task name/],
-      ['word_count', /not a valid task name/],
-      ['word--count', /not a valid task name/],
-      ['word-', /not a valid task name/],
-      ['a'.repeat(41), /at most 40 characters/],
-      ['worker-pool', /"worker-pool" is reserved/],
-      ['health', /"health" is reserved/],
-      ['delete', /JavaScript reserved word/],
-      ['pdf', /src\/workloads\/pdf\/ already exists; nothing was written/],
-      ['config', /"config" is reserved/],
-      ['testing', /would declare TestingModule/],
-      ['define-thread', /would declare defineThreadTask/],
-      ['exports', /would declare exports/],
-      [name, /src\/workloads\/generated-probe\/ already exists; nothing was written/],
-    ])('refuses %s and writes nothing', async (bad, message) => {
-      const before = snapshot('src');
-      const result = await run('scripts/generate/task.cjs', [bad]);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(message);
-      expect(snapshot('src')).toEqual(before);
-    });
-
-    it('refuses a missing name, a second name and an unknown option', async () => {
-      const runs = await Promise.all([
-        run('scripts/generate/task.cjs', []),
-        run('scripts/generate/task.cjs', ['one', 'two']),
-        run('scripts/generate/task.cjs', ['--force', 'three']),
-      ]);
-      expect(runs.map((r) => r.code)).toEqual([1, 1, 1]);
-      expect(runs[0].stderr).toMatch(/a task name is required/);
-      expect(runs[1].stderr).toMatch(/one task name at a time/);
-      expect(runs[2].stderr).toMatch(/Unknown option '--force'/);
-    });
+  it.each<[string, RegExp]>([
+    ['Word-Count', /not a valid task name/],
+    ['1st', /not a valid task name/],
+    ['word_count', /not a valid task name/],
+    ['word--count', /not a valid task name/],
+    ['word-', /not a valid task name/],
+    ['a'.repeat(41), /at most 40 characters/],
+    ['worker-pool', /"worker-pool" is reserved/],
+    ['health', /"health" is reserved/],
+    ['delete', /JavaScript reserved word/],
+    ['config', /"config" is reserved/],
+    ['testing', /would declare TestingModule/],
+    ['define-thread', /would declare defineThreadTask/],
+    ['exports', /would declare exports/],
+    ['define-job-type', /would declare defineJobType/],
+    [name, /src\/workloads\/generated-probe\/ already exists; nothing was written/],
+    // A shipped workload's folder, if one is left.
+    ...listedWorkloads()
+      .slice(0, 1)
+      .map((shipped): [string, RegExp] => [
+        shipped,
+        new RegExp(`src/workloads/${shipped}/ already exists`),
+      ]),
+  ])('refuses %s and writes nothing', async (bad, message) => {
+    const before = snapshot('src');
+    const result = await run('scripts/generate/task.cjs', [bad]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(snapshot('src')).toEqual(before);
   });
 
-  describe('generate:command', () => {
-    const file = () => join(copy, 'config', 'commands.json');
-
-    it('adds an allowlist entry that the service would accept at boot', async () => {
-      const before = loadCommands(file());
-      const result = await run('npm', [
-        'run',
-        '--silent',
-        'generate:command',
-        '--',
-        '--timeout-ms=5000',
-        'lines',
-        'wc',
-        '-l',
-      ]);
-      expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.stdout).toContain('curl -sS -X POST http://localhost:3000/commands/lines');
-
-      // What CommandsService.onModuleInit checks: the catalog, then each executable.
-      const after = loadCommands(file());
-      expect(after.get('lines')).toEqual({
-        name: 'lines',
-        executable: 'wc',
-        args: ['-l'],
-        params: {},
-        timeoutMs: 5000,
-        maxOutputBytes: undefined,
-      });
-      expect(() => locate('wc')).not.toThrow();
-      after.delete('lines');
-      expect(after).toEqual(before);
-
-      const formatted = await run('node_modules/prettier/bin/prettier.cjs', ['--check', file()]);
-      expect(formatted.code).toBe(0);
-    });
-
-    it.each([
-      [['lines', 'wc'], /already has a command "lines"; nothing was written/],
-      [['Lines', 'wc'], /not a valid command name/],
-      [['x', 'no-such-executable-here'], /was not found on PATH/],
-      [['x', './wc'], /is a relative path/],
-      [['x', '/etc/passwd'], /is not an executable file/],
-      [['x', 'gzip', '-{level}'], /needs a declared parameter/],
-      [['--timeout-ms=0', 'x', 'wc'], /--timeout-ms needs a positive integer/],
-      [['x'], /a name and an executable are required/],
-      // The body is the command's stdin: an interpreter would run it as a program.
-      [['shell', 'sh'], /runs whatever it is given/],
-      [['py', 'python3', '-'], /runs whatever it is given/],
-      [['e', 'env'], /runs whatever it is given/],
-      [['n', process.execPath], /runs whatever it is given/],
-    ])('refuses %j and writes nothing', async (args, message) => {
-      const before = readFileSync(file(), 'utf8');
-      const result = await run('scripts/generate/command.cjs', args);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(message);
-      expect(readFileSync(file(), 'utf8')).toBe(before);
-    });
+  it('refuses a missing name, a second name and an unknown option', async () => {
+    const runs = await Promise.all([
+      run('scripts/generate/task.cjs', []),
+      run('scripts/generate/task.cjs', ['one', 'two']),
+      run('scripts/generate/task.cjs', ['--force', 'three']),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([1, 1, 1]);
+    expect(runs[0].stderr).toMatch(/a task name is required/);
+    expect(runs[1].stderr).toMatch(/one task name at a time/);
+    expect(runs[2].stderr).toMatch(/Unknown option '--force'/);
   });
 });

@@ -2,14 +2,11 @@ import fc from 'fast-check';
 import { fuzz, fuzzRuns } from './support/fuzz';
 import { type Expectation, problemsOf } from './support/http-fuzz/answer';
 import type { FuzzCase } from './support/http-fuzz/case';
-import { commandCases } from './support/http-fuzz/commands';
 import { FRAMING_STATUSES, framingCases, type RawCase } from './support/http-fuzz/framing';
 import { getCases, type Served, unservedCases } from './support/http-fuzz/gets';
-import { type ImageSamples, makeImageSamples, resizeCases } from './support/http-fuzz/images';
-import { reportCases } from './support/http-fuzz/pdf';
 import { sendRaw } from './support/http-fuzz/raw';
 import { headBytes, MAX_HEAD_BYTES, send } from './support/http-fuzz/request';
-import { transferCases, transferRoutes } from './support/http-fuzz/transfer';
+import { transferCases } from './support/http-fuzz/transfer';
 import {
   FUZZ_LIMITS,
   FuzzedService,
@@ -17,11 +14,15 @@ import {
   PROBE_DEADLINE_MS,
   RSS_BOUND_MB,
 } from './support/http-fuzz/service';
+import { workloadKits } from './support/workloads';
 
 /*
  * Issue 10, property-based: generated requests to every public route of the real service
- * (`node dist/main.js`, one process, test/fixtures/commands.fuzz.json), over real HTTP on
- * 127.0.0.1, from outside only: the HTTP layer underneath may change, these must not.
+ * (`node dist/main.js`, one process), over real HTTP on 127.0.0.1, from outside only: the
+ * HTTP layer underneath may change, these must not. The probes, the docs and the HTTP
+ * parser are this file's; each workload's routes, cases, limits and files come from its kit
+ * (src/workloads/<name>/test/<name>.kit.ts, found by test/support/workloads.ts), so the
+ * properties cover the workloads present.
  * Queries, headers, content types, codings and bodies: valid, truncated, oversized, hostile
  * (bombs, unicode and control characters, deep JSON, __proto__ keys, option-looking values,
  * huge numbers, repeated parameters, bad boundaries). For every request:
@@ -53,9 +54,14 @@ const SHRINKS = 40;
 /** Past the deadline and the grace, the client waits this much more before calling it a hang. */
 const PATIENCE_MS = 1_000;
 
+const kits = workloadKits();
+/** The POST routes of the workloads present. */
+const posts = kits.flatMap((kit) => kit.fuzz.routes);
+/** `it`, or `it.skip` when no workload is left to fuzz. */
+const withPosts = posts.length > 0 ? it : it.skip;
+
 describe('HTTP fuzz: every public route (node dist/main.js)', () => {
   let service: FuzzedService;
-  let samples: ImageSamples;
   const rss: number[] = [];
   /** Statuses seen per test, printed at the end: what the generators reached. */
   const seen = new Map<string, Map<string, number>>();
@@ -67,13 +73,10 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
   };
 
   beforeAll(async () => {
-    service = await FuzzedService.start();
-    samples = await makeImageSamples({
-      maxInputBytes: FUZZ_LIMITS.imageMaxInputBytes,
-      maxInputPixels: FUZZ_LIMITS.imageMaxInputPixels,
-      maxOutputPixels: FUZZ_LIMITS.imageMaxOutputPixels,
-      maxOutputDimension: FUZZ_LIMITS.imageMaxOutputDimension,
-    });
+    service = await FuzzedService.start(
+      Object.fromEntries(kits.flatMap((kit) => Object.entries(kit.fuzz.env))),
+    );
+    for (const kit of kits) await kit.fuzz.prepare?.();
   }, 60_000);
 
   afterAll(async () => {
@@ -117,61 +120,34 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
     FUZZ_LIMITS.readyHysteresisMs + GRACE_MS + 1_000,
   );
 
-  /** The POST routes: their cases and what their answers are held to. */
-  function posts(): { name: string; cases: fc.Arbitrary<FuzzCase>; route: Route; runs: number }[] {
-    const task = { deadlineMs: FUZZ_LIMITS.taskTimeoutMs, graceMs: GRACE_MS };
-    const images = {
-      maxInputBytes: FUZZ_LIMITS.imageMaxInputBytes,
-      maxInputPixels: FUZZ_LIMITS.imageMaxInputPixels,
-      maxOutputPixels: FUZZ_LIMITS.imageMaxOutputPixels,
-      maxOutputDimension: FUZZ_LIMITS.imageMaxOutputDimension,
-    };
-    const pdf = service.documented('renderReport');
-    // A valid report is rendered; a 422 only where the route documents one (fonts).
-    const rendered = [200, 504, ...pdf.filter((status) => status === 422)];
-    return [
-      {
-        name: 'POST /images/resize',
-        cases: resizeCases(samples, images),
-        route: { documented: service.documented('resizeImage'), ...task },
-        runs: 40,
+  /** What the answers of `post` are held to. */
+  const routeOf = (post: (typeof posts)[number]): Route => ({
+    documented: service.documented(post.operationId),
+    deadlineMs: post.deadlineMs,
+    graceMs: GRACE_MS,
+    streams: post.streams,
+  });
+  const casesOf = (post: (typeof posts)[number]) =>
+    post.cases((operationId) => service.documented(operationId));
+
+  if (posts.length > 0) {
+    it.each(posts.map((post) => [post.name, post] as const))(
+      '%s',
+      async (_, post) => {
+        await fuzz(property(casesOf(post), routeOf(post)), post.runs);
       },
-      {
-        name: 'POST /pdf/report',
-        cases: reportCases(FUZZ_LIMITS, rendered),
-        route: { documented: pdf, ...task },
-        runs: 40,
-      },
-      {
-        name: 'POST /commands/:name',
-        cases: commandCases(FUZZ_LIMITS),
-        route: {
-          documented: service.documented('runCommand'),
-          deadlineMs: FUZZ_LIMITS.commandTimeoutMs,
-          graceMs: GRACE_MS,
-          streams: true,
-        },
-        runs: 60,
-      },
-    ];
+      budget(60, FUZZ_LIMITS.taskTimeoutMs),
+    );
   }
 
-  it.each(['POST /images/resize', 'POST /pdf/report', 'POST /commands/:name'])(
-    '%s',
-    async (name) => {
-      const { cases, route, runs } = posts().find((post) => post.name === name)!;
-      await fuzz(property(cases, route), runs);
-    },
-    budget(60, FUZZ_LIMITS.taskTimeoutMs),
-  );
-
-  it(
+  withPosts(
     'bursts of concurrent requests to the POST routes (503 allowed: capacity)',
     async () => {
       const mixed = fc.oneof(
-        ...posts().map(({ cases, route }) =>
-          withinHeadLimit(cases).map((kase) => ({ kase, route })),
-        ),
+        ...posts.map((post) => {
+          const route = routeOf(post);
+          return withinHeadLimit(casesOf(post)).map((kase) => ({ kase, route }));
+        }),
       );
       await fuzz(
         fc.asyncProperty(
@@ -260,7 +236,13 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
       const deadlineMs = PROBE_DEADLINE_MS;
       await fuzz(
         fc.asyncProperty(
-          fc.limitShrink(framingCases(service.port), SHRINKS),
+          fc.limitShrink(
+            framingCases(
+              service.port,
+              kits.flatMap((kit) => kit.fuzz.framingTargets),
+            ),
+            SHRINKS,
+          ),
           async (kase: RawCase) => {
             const answer = await sendRaw(
               service.port,
@@ -288,25 +270,22 @@ describe('HTTP fuzz: every public route (node dist/main.js)', () => {
     budget(20, PROBE_DEADLINE_MS),
   );
 
-  it(
+  withPosts(
     'bodies that stop arriving: held, answered within the deadline; dropped, nothing left running',
     async () => {
-      const routes = transferRoutes(samples.atLimit.data, {
-        taskMs: FUZZ_LIMITS.taskTimeoutMs,
-        commandMs: FUZZ_LIMITS.commandTimeoutMs,
-      });
+      const routes = kits.flatMap((kit) => kit.fuzz.transfers());
       const cases = transferCases(routes, (id) => service.documented(id));
       await fuzz(
         // Each shrink of a request that hangs costs a deadline: few of them.
         fc.asyncProperty(fc.limitShrink(cases, 5), async (kase) => {
-          const documented = [...service.documented(kase.operationId), 408];
+          const documented = [...service.documented(kase.route.operationId), 408];
           // The HTTP parser may answer a body that stops (a timeout, an early end): no request id.
           const route = {
             documented,
             deadlineMs: kase.deadlineMs!,
             graceMs: GRACE_MS,
             fromApp: false,
-            streams: kase.operationId === 'runCommand',
+            streams: kase.route.streams,
           };
           if (kase.request.cut?.then === 'hold') return check(kase, route);
           // The client went away: an answer is optional, a hang or a leftover command is not.

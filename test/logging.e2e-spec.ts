@@ -21,7 +21,7 @@ describe('logs of node dist/main.js', () => {
     const base = `http://127.0.0.1:${port}`;
     service = new ServiceProcess({ PORT: String(port), CLUSTER_WORKERS: '1' });
     const stdout = captureStdout(service);
-    const [, workerPid] = await service.waitForOutput(/Cluster: worker 1 ready \(pid (\d+)\)/);
+    const { pid: workerPid } = await service.waitForLine({ event: 'worker-ready', slot: 1 });
 
     const fresh = await fetch(`${base}/health/live`);
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -42,19 +42,30 @@ describe('logs of node dist/main.js', () => {
 
     const lines = logLines(stdout());
     const primaryPid = service.child.pid;
+    // Each line names its writer in `worker` and `pid`, but for the primary's events about an
+    // app worker: their `pid` is that worker's (one `pid` key per line).
     for (const line of lines) {
+      const aboutWorker = line.worker === 'primary' && line.slot !== undefined;
       expect(
-        (line.worker === 'primary' && line.pid === primaryPid) ||
-          (line.worker === '1' && line.pid === Number(workerPid)),
+        (line.worker === 'primary' && line.pid === (aboutWorker ? workerPid : primaryPid)) ||
+          (line.worker === '1' && line.pid === workerPid),
       ).toBe(true);
     }
-    const messages = (worker: string) => lines.filter((l) => l.worker === worker).map((l) => l.msg);
-    expect(messages('primary')).toEqual(
+    // The primary's lines are events with their fields, the sentence in msg.
+    expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^Cluster: worker 1 ready \(pid \d+\)/),
-        'Cluster: all workers gone, exiting 0',
+        expect.objectContaining({
+          worker: 'primary',
+          event: 'worker-ready',
+          slot: 1,
+          pid: workerPid,
+          ms: expect.any(Number) as unknown,
+          msg: expect.stringMatching(/^Cluster: worker 1 ready \(pid \d+\) in \d+ ms$/) as unknown,
+        }),
+        expect.objectContaining({ worker: 'primary', event: 'stopped', code: 0 }),
       ]),
     );
+    const messages = (worker: string) => lines.filter((l) => l.worker === worker).map((l) => l.msg);
     expect(messages('1')).toContain('Nest application successfully started');
 
     // The access lines: health probes stay out at the default level (info).

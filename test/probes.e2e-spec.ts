@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parsePrometheus } from './support/prometheus';
 import { freePort, ServiceProcess } from './support/service-process';
@@ -63,7 +66,9 @@ async function waitForStatus(healthPort: number, path: string, status: number, t
 describe('probe port, cluster of 2 workers', () => {
   let service: ServiceProcess | undefined;
   const stopped: number[] = [];
+  const gates: string[] = [];
   afterEach(async () => {
+    for (const dir of gates.splice(0)) rmSync(dir, { recursive: true, force: true });
     for (const pid of stopped.splice(0)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -75,7 +80,15 @@ describe('probe port, cluster of 2 workers', () => {
   });
 
   it('answers startup 503 until both workers are ready, then lists both with their threads', async () => {
-    const started = await startService({ CLUSTER_WORKERS: '2' });
+    // The workers wait at their first line until the gate opens: startup cannot be 200 before
+    // then, however fast they would boot (test/fixtures/gate-workers.preload.cjs).
+    const gate = join(mkdtempSync(join(tmpdir(), 'probes-gate-')), 'open');
+    gates.push(dirname(gate));
+    const started = await startService({
+      CLUSTER_WORKERS: '2',
+      NODE_OPTIONS: `--require ${join(__dirname, 'fixtures', 'gate-workers.preload.cjs')}`,
+      TEST_WORKER_GATE: gate,
+    });
     service = started.service;
     const { healthPort } = started;
     const first = await waitForStatus(healthPort, '/health/live', 200);
@@ -83,6 +96,7 @@ describe('probe port, cluster of 2 workers', () => {
     const early = await get(healthPort, '/health/startup');
     expect(early.status).toBe(503);
 
+    writeFileSync(gate, '');
     await waitForStatus(healthPort, '/health/startup', 200);
     await waitForStatus(healthPort, '/health/ready', 200);
     const { status, body } = await report(healthPort, '/health');

@@ -2,12 +2,14 @@
  * README, "Using the WorkerPool in your own service": a newcomer's path from a clone to a
  * custom task on a worker thread, served over HTTP. The test takes the TypeScript blocks of
  * that section as written, puts them where the README says in a copy of the repository,
- * builds and lints it, starts the built service and calls the new route.
+ * builds and lints it, starts the built service and calls the new route, within its limit
+ * and over it.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { copyProject, removeProjectCopy } from './support/project-copy';
 import { freePort, ServiceProcess } from './support/service-process';
@@ -82,5 +84,19 @@ describe('README: add your own task', () => {
     let digest = Buffer.from('hello');
     for (let i = 0; i < 1000; i++) digest = createHash('sha256').update(digest).digest();
     expect(await response.json()).toEqual({ sha256: digest.toString('hex') });
+
+    // The recipe's limit: a body over 1 MiB is refused with 413 and the documented error
+    // body, whether its size is declared or it arrives chunked.
+    const over = Buffer.alloc(1024 * 1024 + 1, 'x');
+    const declared = await fetch(`http://127.0.0.1:${port}/hash`, { method: 'POST', body: over });
+    const chunked = await fetch(`http://127.0.0.1:${port}/hash`, {
+      method: 'POST',
+      body: Readable.toWeb(Readable.from([over.subarray(0, 65_536), over.subarray(65_536)])),
+      duplex: 'half',
+    });
+    for (const refused of [declared, chunked]) {
+      expect(refused.status).toBe(413);
+      expect(await refused.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    }
   }, 120_000);
 });

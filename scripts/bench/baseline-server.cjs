@@ -11,6 +11,12 @@ const { parseReport } = require('../../dist/workloads/pdf/report.validation.js')
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGES = 200;
+/** The service's defaults (PDF_BASE_FONT, PDF_FONTS, PDF_MISSING_GLYPHS), as in direct-runner.cjs. */
+const RENDER_OPTIONS = {
+  maxPages: MAX_PAGES,
+  fonts: { base: 'dejavu', fallbacks: [] },
+  missingGlyphs: 'refuse',
+};
 
 function send(res, status, type, body) {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
@@ -52,7 +58,7 @@ function readJson(req) {
 async function report(req, res) {
   try {
     const input = parseReport(await readJson(req));
-    const pdf = await renderReport(input, { maxPages: MAX_PAGES });
+    const pdf = await renderReport(input, RENDER_OPTIONS);
     send(res, 200, 'application/pdf', pdf);
   } catch (error) {
     json(res, error.status ?? error.getStatus?.() ?? 500, { message: error.message });

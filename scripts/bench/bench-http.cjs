@@ -7,11 +7,11 @@
  * - a vanilla NestJS 12 app on Fastify and one on Express (fixtures/vanilla-nest.cjs) returning
  *   the same JSON.
  * CPU is the server process's own (utime + stime from /proc/<pid>/stat) over the window,
- * divided by the requests answered in it. Interleaved rounds; verdicts on the median of all
- * rounds, with min and max beside it.
+ * divided by the requests answered in it. Interleaved rounds; verdicts by the rule in lib.cjs
+ * (per-round ratios, their median, min and max).
  */
 const { join } = require('node:path');
-const { fmt, heading, interleave, median, table, verdict } = require('./lib.cjs');
+const { fmt, heading, interleave, median, perRound, table, verdict } = require('./lib.cjs');
 const { measureLoad } = require('./load.cjs');
 const { baselineBuild, EXPRESS_REVISION } = require('./baseline-build.cjs');
 const { ownCpuSeconds, startServer } = require('./processes.cjs');
@@ -100,35 +100,36 @@ async function benchHttp({ duration, rounds }) {
     );
     const [service, today, fastify, express] = servers;
     const cpu = (s) => median(pick(s, 'cpuUsPerRequest'));
-    const rate = (s) => median(pick(s, 'perSecond'));
-    const cpuRatio = cpu(service) / cpu(fastify);
-    const rpsRatio = rate(service) / rate(today);
+    // The verdicts pair the servers round by round (lib.cjs, the verdict rule).
+    const cpuRounds = perRound(pick(service, 'cpuUsPerRequest'), pick(fastify, 'cpuUsPerRequest'));
+    const rpsRounds = perRound(pick(service, 'perSecond'), pick(today, 'perSecond'));
+    const expressRounds = perRound(
+      pick(express, 'cpuUsPerRequest'),
+      pick(fastify, 'cpuUsPerRequest'),
+    );
     console.log(
       `\nCPU per request: service ${us(cpu(service))}, today's ${us(cpu(today))}, vanilla Fastify ` +
         `${us(cpu(fastify))}, vanilla Express ${us(cpu(express))}; service/vanilla Fastify ` +
-        `${fmt.ratio(cpuRatio)}, today's/vanilla Express ${fmt.ratio(cpu(today) / cpu(express))}. ` +
-        `Requests/s service/today's ${fmt.ratio(rpsRatio)} (the load generator shares the cores: ` +
-        `when it saturates, requests/s stop telling the servers apart; CPU per request still does).`,
+        `${spread(cpuRounds, fmt.ratio)} per round, today's/vanilla Express ` +
+        `${fmt.ratio(cpu(today) / cpu(express))}. Requests/s service/today's ${spread(rpsRounds, fmt.ratio)} ` +
+        `per round (the load generator shares the cores: when it saturates, requests/s stop ` +
+        `telling the servers apart; CPU per request still does).`,
     );
     return {
       verdicts: [
         verdict(
           'HTTP CPU/request service/vanilla Nest-on-Fastify',
-          cpuRatio,
+          cpuRounds,
           GOAL_CPU_VS_VANILLA_FASTIFY,
           {
             atMost: true,
             goalText: `≤ ${GOAL_CPU_VS_VANILLA_FASTIFY}×`,
           },
         ),
-        verdict('HTTP requests/s service/today (Express)', rpsRatio, GOAL_RPS_VS_TODAY, {
+        verdict('HTTP requests/s service/today (Express)', rpsRounds, GOAL_RPS_VS_TODAY, {
           goalText: `≥ ${GOAL_RPS_VS_TODAY}×`,
         }),
-        verdict(
-          'HTTP CPU/request vanilla Express/vanilla Fastify',
-          cpu(express) / cpu(fastify),
-          undefined,
-        ),
+        verdict('HTTP CPU/request vanilla Express/vanilla Fastify', expressRounds, undefined),
       ],
       raw: Object.fromEntries([...results].map(([s, list]) => [s.name, list])),
     };

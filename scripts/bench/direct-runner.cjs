@@ -16,23 +16,12 @@
  */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { closedLoop } = require('./closed-loop.cjs');
+const { resizeInput } = require('./image-input.cjs');
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const TIMEOUT_MS = 30_000;
 const MAX_PAGES = 200;
-
-/**
- * What `resizeImage` gets in the service besides the image and its parameters: the service's
- * image settings (dist/config/image.config.js, read from this process's environment as the
- * service reads its own) and a memory budget of the same size, one per process as there.
- */
-function imageSettings() {
-  const { imageConfig } = require(join(DIST, 'config', 'image.config.js'));
-  const { WorkingMemory } = require(join(DIST, 'workloads', 'image', 'image.cost.js'));
-  const { maxInputPixels, maxOutputPixels, inputFormats, maxMemoryBytes } = imageConfig();
-  const memory = new WorkingMemory(maxMemoryBytes);
-  return { maxInputPixels, maxOutputPixels, inputFormats, memory };
-}
 
 function fixedPool(filename, threads) {
   const { Piscina } = require('piscina');
@@ -78,14 +67,13 @@ function setup(config) {
     sharpConcurrency: sharp.concurrency(),
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE,
   };
-  const settings = imageSettings();
   if (config.mode === 'image-inline') {
     const { resizeImage } = require(join(DIST, 'workloads', 'image', 'image.resize.js'));
     return {
       info,
       op: () => {
         const { signal } = new AbortController();
-        const input = { data, params: config.params, ...settings };
+        const input = resizeInput(data, config.params);
         return resizeImage(input, { signal, deadline: Date.now() + TIMEOUT_MS });
       },
       check,
@@ -94,9 +82,7 @@ function setup(config) {
   }
   if (config.mode === 'image-thread') {
     const pool = fixedPool(join(__dirname, 'fixtures', 'resize.worker.cjs'), config.threads);
-    // The budget cannot cross to a thread: the fixture makes one per thread of the same size.
-    const { memory, ...limits } = settings;
-    const task = { data, params: config.params, ...limits, maxMemoryBytes: memory.capacity };
+    const task = { data, params: config.params };
     return {
       info,
       op: () => pool.run(task, { name: 'resize' }),
@@ -105,30 +91,6 @@ function setup(config) {
     };
   }
   throw new Error(`unknown mode ${config.mode}`);
-}
-
-/** `concurrency` loops, each starting its next op when the last one ends, for `seconds`. */
-async function closedLoop(op, concurrency, seconds) {
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let ops = 0;
-  let errors = 0;
-  let firstError;
-  const loop = async () => {
-    while (performance.now() < end) {
-      try {
-        await op();
-        if (performance.now() <= end) ops++;
-      } catch (error) {
-        errors++;
-        firstError ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  // Ops still running at the deadline finish uncounted (as with HTTP load); `wall` includes them.
-  const wall = (performance.now() - start) / 1000;
-  return { ops, errors, firstError: firstError?.message, seconds, wall, perSecond: ops / seconds };
 }
 
 let workload;
@@ -142,11 +104,21 @@ async function handle(message) {
     }
     case 'round': {
       const before = process.cpuUsage(); // the whole process: main, pool and libuv threads
-      const result = await closedLoop(workload.op, workload.concurrency, message.seconds);
+      const { firstError, ...result } = await closedLoop(workload.op, {
+        concurrency: workload.concurrency,
+        seconds: message.seconds,
+      });
       const { user, system } = process.cpuUsage(before);
       const cores = { direct: (user + system) / 1e6 / result.wall };
       const peakRss = process.resourceUsage().maxRSS * 1024;
-      return { type: 'result', ...result, cores, rss: process.memoryUsage.rss(), peakRss };
+      return {
+        type: 'result',
+        ...result,
+        firstError: firstError?.message,
+        cores,
+        rss: process.memoryUsage.rss(),
+        peakRss,
+      };
     }
     case 'close':
       await workload?.close();

@@ -9,6 +9,7 @@ const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join, relative } = require('node:path');
 const { fmt, heading, printVerdicts, readFlags, table } = require('./lib.cjs');
+const { startSectionLoad } = require('./machine-load.cjs');
 const { UV_THREADPOOL_SIZE } = require('./processes.cjs');
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,6 +30,7 @@ const SECTIONS = {
   placement: () => require('./bench-image.cjs').benchPlacement,
   commands: () => require('./bench-commands.cjs').benchCommands,
   cluster: () => require('./bench-cluster.cjs').benchCluster,
+  jobs: () => require('./bench-jobs.cjs').benchJobs,
 };
 
 function version(name) {
@@ -51,6 +53,20 @@ function gitRevision() {
       encoding: 'utf8',
     }).trim();
     return dirty ? `${rev} + uncommitted changes in src/` : rev;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The tree of src/ the run measured (a git tree id), with "+dirty" for uncommitted changes. */
+function srcTree() {
+  try {
+    const tree = execFileSync('git', ['rev-parse', 'HEAD:src'], { cwd: ROOT, encoding: 'utf8' });
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return `${tree.trim()}${dirty ? '+dirty' : ''}`;
   } catch {
     return 'unknown';
   }
@@ -102,6 +118,18 @@ function printHeader(flags) {
   );
 }
 
+function printSectionLoads(load) {
+  table(
+    ['section', 'load average before → after (1 min)', 'cores: machine / ours / others', 'flag'],
+    Object.entries(load).map(([name, l]) => [
+      name,
+      `${l.before[0].toFixed(2)} → ${l.after[0].toFixed(2)}`,
+      `${l.machineCores.toFixed(2)} / ${l.ownCores.toFixed(2)} / ${l.othersCores.toFixed(2)}`,
+      l.flag ?? '',
+    ]),
+  );
+}
+
 async function main() {
   const flags = readFlags(process.argv.slice(2));
   const missing = NEEDED.filter((file) => !existsSync(join(ROOT, 'dist', file)));
@@ -115,19 +143,25 @@ async function main() {
   const started = Date.now();
   const verdicts = [];
   const raw = {};
+  const load = {};
   const failed = [];
   for (const name of flags.only) {
+    const section = startSectionLoad(name);
     try {
       const result = await SECTIONS[name]()(flags);
-      verdicts.push(...result.verdicts);
+      verdicts.push(...result.verdicts.map((v) => ({ ...v, section: name })));
       raw[name] = result.raw;
     } catch (error) {
       failed.push(name);
       console.error(`\nbench: section "${name}" failed: ${error.stack ?? error}`);
+    } finally {
+      load[name] = section.end();
     }
   }
   heading('Summary');
-  printVerdicts(verdicts);
+  const judged = printVerdicts(verdicts);
+  console.log('\nMachine load per section:\n');
+  printSectionLoads(load);
   console.log(
     `\nTotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end ` +
       `${os
@@ -139,7 +173,7 @@ async function main() {
   if (flags.json) {
     writeFileSync(
       flags.json,
-      `${JSON.stringify({ flags, date: new Date().toISOString(), verdicts, raw }, null, 2)}\n`,
+      `${JSON.stringify({ flags, date: new Date().toISOString(), srcTree: srcTree(), load, failed, verdicts: judged, raw }, null, 2)}\n`,
     );
     console.log(`Raw figures written to ${flags.json}.`);
   }

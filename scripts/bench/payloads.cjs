@@ -99,4 +99,4 @@ async function photoLikeJpeg(sharp, width = 1600, height = 1000) {
     .toBuffer();
 }
 
-module.exports = { longReport, shortReport, variedReports, pdfPageCount, photoLikeJpeg };
+module.exports = { report, longReport, shortReport, variedReports, pdfPageCount, photoLikeJpeg };

@@ -11,6 +11,11 @@ const readline = require('node:readline');
 const { sleep } = require('./lib.cjs');
 
 const HOST = '127.0.0.1';
+/**
+ * How long a server may take to answer its first 200. A service with 2 workers took over 30 s
+ * on this shared machine at a load average of 38 (2026-11-30): the section failed, no figure.
+ */
+const READY_TIMEOUT_MS = 60_000;
 const children = new Set();
 
 /**
@@ -76,16 +81,21 @@ function get(port, path, timeoutMs) {
   });
 }
 
-let clockTicks;
+let ticks;
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ), asked of the system once. */
+function clockTicks() {
+  ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  return ticks;
+}
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux). */
 function cpuSecondsOf(pid) {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
   } catch {
     return Number.NaN;
   }
@@ -97,14 +107,13 @@ function cpuSecondsOf(pid) {
  */
 function machineCpuSeconds() {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
     const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
       .split('\n')[0]
       .trim()
       .split(/\s+/)
       .slice(1)
       .map(Number);
-    return (user + nice + system + irq + softirq + steal) / clockTicks;
+    return (user + nice + system + irq + softirq + steal) / clockTicks();
   } catch {
     return Number.NaN;
   }
@@ -130,7 +139,7 @@ function memoryOf(pid) {
 
 /**
  * Starts `node script ...args` with `env` on a free port (env PORT) and waits until
- * `GET /health/ready` answers 200, polling every `pollMs` for at most 30 s. `onLine` gets
+ * `GET /health/ready` answers 200, polling every `pollMs` for at most `readyTimeoutMs`. `onLine` gets
  * every whole line the child prints (stdout and stderr). `readyMs` is the time from spawn
  * (`spawnedAt`, a `performance.now()`) to that first 200.
  */
@@ -138,13 +147,21 @@ async function startServer(
   name,
   script,
   env = {},
-  { pollMs = 100, onLine, args = [], execArgv = [] } = {},
+  { pollMs = 100, onLine, args = [], execArgv = [], readyTimeoutMs = READY_TIMEOUT_MS } = {},
 ) {
   const port = await freePort();
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...execArgv, script, ...args], {
     // The probe port is off unless a section asks for one: two services would share 9000.
-    env: { ...process.env, UV_THREADPOOL_SIZE, HEALTH_PORT: '0', ...env, PORT: String(port) },
+    // So is the pid file: the project's own belongs to the developer's service.
+    env: {
+      ...process.env,
+      UV_THREADPOOL_SIZE,
+      HEALTH_PORT: '0',
+      CLUSTER_PID_FILE: 'off',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -157,7 +174,7 @@ async function startServer(
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
@@ -167,7 +184,9 @@ async function startServer(
     if ((await get(port, '/health/ready', 1000)) === 200) break;
     if (Date.now() > deadline) {
       process.kill(child.pid, 'SIGKILL');
-      throw new Error(`${name} was not ready on port ${port} within 30 s:\n${logs()}`);
+      throw new Error(
+        `${name} was not ready on port ${port} within ${readyTimeoutMs / 1000} s:\n${logs()}`,
+      );
     }
     await sleep(pollMs);
   }
@@ -261,13 +280,47 @@ async function startRunner(name, config, env = {}, { onLine, execArgv } = {}) {
   };
 }
 
+/** A redis-server of its own on a free port, in memory only (the jobs section's queue). */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  children.add(child);
+  child.once('error', () => undefined); // not installed: reported below
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise((resolve) => {
+      const socket = net.createConnection({ port, host: HOST });
+      socket.once('connect', () => resolve(socket.destroy() ?? true));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) break;
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      throw new Error('redis-server did not start: install it (apt-get install redis-server)');
+    }
+    await sleep(50);
+  }
+  return {
+    url: `redis://${HOST}:${port}`,
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+      children.delete(child);
+    },
+  };
+}
+
 module.exports = {
+  startRedis,
   HOST,
   freePort,
   UV_THREADPOOL_SIZE,
   startServer,
   startRunner,
   memoryOf,
+  clockTicks,
   cpuSecondsOf,
   machineCpuSeconds,
   ownCpuSeconds,

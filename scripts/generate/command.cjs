@@ -2,7 +2,7 @@
 /**
  * `npm run generate:command -- [--timeout-ms=N] [--max-output-bytes=N] <name> <executable> [args...]`:
  * adds an entry to the command allowlist (config/commands.json, or the file COMMANDS_CONFIG
- * names), which `POST /commands/:name` serves after a restart.
+ * names), which `POST /commands/:name` serves after `npm run reload`.
  *
  * The arguments are stored as the argv they are (no shell ever reads them). The entry is
  * inserted as text, so the rest of the file keeps its layout, and the result is parsed back
@@ -215,7 +215,7 @@ async function main() {
     [
       `Added "${name}" to ${shown}: runs ${argv.join(' ')} (argv only, no shell` +
         `${interpreter ? '; WARNING: an interpreter, its program is the request body' : ''}).`,
-      'The service checks the file at boot: restart it, then',
+      'Workers read the file as they start: npm run reload (a rolling restart), then',
       `  curl -sS -X POST http://localhost:3000/commands/${name} --data-binary @README.md`,
       '',
     ].join('\n'),

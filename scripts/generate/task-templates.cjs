@@ -142,4 +142,128 @@ describe('${Pascal}Service', () => {
   };
 }
 
-module.exports = { taskFiles };
+/**
+ * With `--job`: the task as a job type too (\`POST /jobs/<name>\`, src/jobs), its handler in
+ * \`<name>.job.ts\` with a spec that runs it on a real thread, and the module importing
+ * \`JobsModule.forFeature\`. Replaces the module of {@link taskFiles}.
+ */
+function jobFiles({ name, fnName, Pascal }) {
+  return {
+    [`${name}.job.ts`]: `import { BadRequestException, Injectable } from '@nestjs/common';
+import { defineJobType, type JobContext, type JobHandler } from '../../jobs';
+import { ${Pascal}Service } from './${name}.service';
+
+/** What a job stores in Redis until a worker takes it: JSON. */
+export interface ${Pascal}JobData {
+  text: string;
+  rounds: number;
+}
+
+const MAX_TEXT = 10_000;
+
+/**
+ * \`POST /jobs/${name}\` with \`{ "text": "…", "rounds": 1 }\`: validated here, in the request
+ * (a 4xx queues nothing), then run by whichever app worker takes the job, through the pool.
+ * Its result is the task's output as JSON.
+ */
+@Injectable()
+export class ${Pascal}Job implements JobHandler<${Pascal}JobData> {
+  constructor(private readonly service: ${Pascal}Service) {}
+
+  accept(body: unknown): ${Pascal}JobData {
+    const { text, rounds = 1, ...rest } = (body ?? {}) as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) throw new BadRequestException(\`Unknown field: \${unknown[0]}\`);
+    if (typeof text !== 'string' || text.length > MAX_TEXT) {
+      throw new BadRequestException(\`text must be a string of at most \${MAX_TEXT} characters\`);
+    }
+    if (!Number.isInteger(rounds) || (rounds as number) < 1 || (rounds as number) > 1000) {
+      throw new BadRequestException('rounds must be an integer from 1 to 1000');
+    }
+    return { text, rounds: rounds as number };
+  }
+
+  async run({ text, rounds }: ${Pascal}JobData, { signal }: JobContext): Promise<Uint8Array> {
+    const output = await this.service.run({ data: new TextEncoder().encode(text), rounds }, signal);
+    return new TextEncoder().encode(JSON.stringify(output));
+  }
+}
+
+export const ${fnName}Job = defineJobType({
+  name: '${name}',
+  handler: ${Pascal}Job,
+  bodyLimit: 64 * 1024,
+  resultType: 'application/json',
+  docs: {
+    summary: 'Queue ${fnName}; any instance runs it on a pool thread',
+    schema: {
+      type: 'object',
+      required: ['text'],
+      additionalProperties: false,
+      properties: {
+        text: { type: 'string', maxLength: MAX_TEXT },
+        rounds: { type: 'integer', minimum: 1, maximum: 1000, default: 1 },
+      },
+    },
+  },
+});
+`,
+
+    [`${name}.module.ts`]: `import { Module } from '@nestjs/common';
+import { JobsModule } from '../../jobs';
+import { ${fnName}Job, ${Pascal}Job } from './${name}.job';
+import { ${Pascal}Service } from './${name}.service';
+
+/**
+ * Provides ${Pascal}Service, and \`POST /jobs/${name}\` (the task as a queued job).
+ *
+ * WorkerPool comes from WorkerPoolModule, which is global. Add a controller here to serve
+ * the task over HTTP (see src/workloads/pdf).
+ */
+@Module({
+  imports: [JobsModule.forFeature(${fnName}Job)],
+  providers: [${Pascal}Service, ${Pascal}Job],
+  exports: [${Pascal}Service],
+})
+export class ${Pascal}Module {}
+`,
+
+    [`${name}.job.spec.ts`]: `import { BadRequestException } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { WorkerPool, WorkerPoolModule } from '../../concurrency/worker-pool';
+import { ${Pascal}Job } from './${name}.job';
+import { ${Pascal}Service } from './${name}.service';
+
+describe('${Pascal}Job', () => {
+  let moduleRef: TestingModule;
+  let job: ${Pascal}Job;
+
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [WorkerPoolModule.forRoot({ threads: 1, maxQueue: 4, taskTimeoutMs: 10_000 })],
+      providers: [${Pascal}Service, ${Pascal}Job],
+    }).compile();
+    await moduleRef.init();
+    job = moduleRef.get(${Pascal}Job);
+  });
+
+  afterAll(() => moduleRef.close());
+
+  it('refuses a body it cannot run, before anything is queued', () => {
+    for (const body of [{}, { text: 1 }, { text: 'a', rounds: 0 }, { text: 'a', colour: 1 }]) {
+      expect(() => job.accept(body)).toThrow(BadRequestException);
+    }
+  });
+
+  it('runs an accepted body on a pool thread; the result is the output as JSON', async () => {
+    const data = job.accept({ text: 'hello' });
+    const bytes = await job.run(data, { signal: new AbortController().signal, id: 'test' });
+    expect(JSON.parse(new TextDecoder().decode(bytes))).toEqual({ checksum: '4f9f2cab', bytes: 5 });
+    expect(moduleRef.get(WorkerPool).stats().completed).toBe(1);
+  });
+});
+`,
+  };
+}
+
+module.exports = { taskFiles, jobFiles };

@@ -1,7 +1,8 @@
 'use strict';
 /**
- * `npm run generate:task -- <name> [--no-wire]`: a new thread task in src/workloads/<name>/ —
- * worker, typed descriptor, service, module and a spec that runs it on a real thread — next
+ * `npm run generate:task -- <name> [--job] [--no-wire]`: a new thread task in src/workloads/<name>/ —
+ * worker, typed descriptor, service, module and a spec that runs it on a real thread (with
+ * `--job`, also a job type: its handler, its spec, and `JobsModule.forFeature` in the module) — next
  * to the shipped workloads, and its module wired into the app (unless --no-wire): one export
  * line appended to src/workloads/index.ts, whose modules AppModule imports. Without that file,
  * the module is added to the `imports` of AppModule instead.
@@ -29,12 +30,13 @@ const {
   runMain,
   writeNew,
 } = require('./lib.cjs');
-const { taskFiles } = require('./task-templates.cjs');
+const { jobFiles, taskFiles } = require('./task-templates.cjs');
 
-const USAGE = `Usage: npm run generate:task -- <name> [--no-wire]
+const USAGE = `Usage: npm run generate:task -- <name> [--job] [--no-wire]
 
   <name>     kebab-case: a lower-case letter, then lower-case letters, digits and single
              hyphens (e.g. "word-count"); the files go to src/workloads/<name>/
+  --job      also make it a job type: POST /jobs/<name> (src/jobs, needs REDIS_URL to run)
   --no-wire  do not wire the module into the app; print the line to add instead`;
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -85,6 +87,11 @@ const TEMPLATE_IDENTIFIERS = new Set([
   'Injectable',
   'Module',
   'defineThreadTask',
+  'BadRequestException',
+  'JobsModule',
+  'JobHandler',
+  'JobContext',
+  'defineJobType',
   'exports',
   'require',
   'module',
@@ -116,7 +123,8 @@ function namesOf(name) {
   const generated = [
     fnName,
     `${fnName}Task`,
-    ...['Module', 'Service', 'Input', 'Output'].map((r) => Pascal + r),
+    `${fnName}Job`,
+    ...['Module', 'Service', 'Input', 'Output', 'Job', 'JobData'].map((r) => Pascal + r),
   ];
   const clash = generated.find((identifier) => TEMPLATE_IDENTIFIERS.has(identifier));
   if (clash !== undefined) {
@@ -188,7 +196,11 @@ async function main() {
   try {
     parsed = parseArgs({
       args: process.argv.slice(2),
-      options: { 'no-wire': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        job: { type: 'boolean' },
+        'no-wire': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
     });
   } catch (error) {
@@ -211,7 +223,7 @@ async function main() {
 
   const wiring = parsed.values['no-wire'] ? undefined : await planWiring(names);
 
-  const files = taskFiles(names);
+  const files = parsed.values.job ? { ...taskFiles(names), ...jobFiles(names) } : taskFiles(names);
   const texts = {};
   for (const [file, text] of Object.entries(files)) {
     texts[file] = await format(join(dir, file), text);
@@ -252,6 +264,9 @@ async function main() {
     'Next:',
     `  replace the placeholder in ${shown}/${name}.worker.ts (and its spec's expectations)`,
     `  inject ${Pascal}Service where you need it, or add a controller to ${name}.module.ts`,
+    ...(parsed.values.job
+      ? [`  with REDIS_URL set: POST /jobs/${name} {"text":"…"} (its handler: ${name}.job.ts)`]
+      : []),
     `  npx jest ${shown}   # runs the task on a real thread`,
     '',
   );

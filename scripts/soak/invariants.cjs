@@ -279,8 +279,8 @@ function evaluate({ ledger, chaos, monitor, limits, graceMs, runMs, trafficEnded
 }
 
 /**
- * Every line the service wrote (stdout and stderr go to one file) must be JSON (issue 10:
- * no plain-text warning or native stack in a JSON log). Non-JSON lines are grouped by text,
+ * Every line the service wrote (stdout and stderr go to one file) must be JSON (no
+ * plain-text warning or native stack in a JSON log). Non-JSON lines are grouped by text,
  * the `(node:<pid>)` prefix of Node's warnings taken out.
  */
 function judgeLog(file) {

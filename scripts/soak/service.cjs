@@ -65,7 +65,8 @@ class Service {
     const log = openSync(this.logFile, 'a');
     this.child = spawn(process.execPath, [MAIN], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', LOG_FORMAT: 'json', ...env },
+      // No pid file: the project's own belongs to the developer's service.
+      env: { ...process.env, NO_COLOR: '1', LOG_FORMAT: 'json', CLUSTER_PID_FILE: 'off', ...env },
       stdio: ['ignore', log, log],
     });
     closeSync(log);

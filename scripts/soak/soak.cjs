@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The chaos soak (issue 10): the real cluster (`node dist/main.js`, 2 app workers, probe
+ * The chaos soak: the real cluster (`node dist/main.js`, 2 app workers, probe
  * port on) under mixed traffic over HTTP on 127.0.0.1, while a chaos loop kills, stops and
  * restarts its processes; invariants checked from outside (HTTP, signals, /proc, the probe
  * port) and reported at the end. RELIABILITY.md explains each invariant and how it is judged.
@@ -20,7 +20,14 @@ const { chaosTable, examples, invariantsTable, requestsTable } = require('./repo
 const { createRandom } = require('./random.cjs');
 const { ROOT, Service, freePort, signal, sleep } = require('./service.cjs');
 const { Client, Ledger } = require('./traffic.cjs');
-const { COMMANDS, COMMANDS_FILE, makeImages, requestKinds, tokenOf } = require('./workload.cjs');
+const {
+  COMMANDS,
+  COMMANDS_FILE,
+  listedWorkloads,
+  makeImages,
+  requestKinds,
+  tokenOf,
+} = require('./workload.cjs');
 
 const WORKERS = 2;
 /**
@@ -187,7 +194,13 @@ async function main() {
   monitor.stops = chaos.stops;
   monitor.start();
 
-  const kinds = requestKinds({ images, taskTimeoutMs: TASK_TIMEOUT_MS, runId });
+  const kinds = requestKinds({
+    workloads: listedWorkloads(ROOT),
+    images,
+    taskTimeoutMs: TASK_TIMEOUT_MS,
+    probeDeadlineMs: PROBE_DEADLINE_MS,
+    runId,
+  });
   const end = now() + runMs;
   const running = () => now() < end && service.running && !interrupted;
   const clients = Array.from({ length: options.clients }, (_, i) =>

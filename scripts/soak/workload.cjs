@@ -3,7 +3,8 @@
  * What the soak's clients send: the shipped routes (images, PDFs) and the soak's own
  * allowlist of commands (commands.soak.json): silent, tiny, failing, slow, timed-out and
  * stdin-reading ones, plus requests the client walks away from halfway. Each kind knows its
- * route's deadline and the answer its route documents for it.
+ * workload, its route's deadline and the answer its route documents for it; the soak sends
+ * the kinds of the workloads src/workloads/index.ts lists.
  */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -110,12 +111,36 @@ function bytes(rnd, size) {
   return body;
 }
 
+/** The workloads `src/workloads/index.ts` under `root` exports a module from. */
+function listedWorkloads(root) {
+  const index = readFileSync(join(root, 'src', 'workloads', 'index.ts'), 'utf8');
+  return [...index.matchAll(/^export .* from '\.\/([^/']+)\//gm)].map(([, name]) => name);
+}
+
 /**
- * The request kinds with their weights. `images` holds a small PNG and JPEG;
- * `taskTimeoutMs` is WORKER_TASK_TIMEOUT_MS, the deadline of images and PDFs.
+ * The request kinds of the `workloads` present, with their weights; a probe alone when none
+ * is. `images` holds a small PNG and JPEG; `taskTimeoutMs` is WORKER_TASK_TIMEOUT_MS, the
+ * deadline of images and PDFs; `probeDeadlineMs` the probe's.
  */
-function requestKinds({ images, taskTimeoutMs, runId }) {
+function requestKinds({ workloads, images, taskTimeoutMs, probeDeadlineMs, runId }) {
+  const kinds = allKinds({ images, taskTimeoutMs, runId }).filter((kind) =>
+    workloads.includes(kind.workload),
+  );
+  if (kinds.length > 0) return kinds;
+  return [
+    {
+      name: 'probe (no workload)',
+      route: 'GET /health/ready',
+      deadlineMs: probeDeadlineMs,
+      weight: 1,
+      build: () => ({ method: 'GET', path: '/health/ready', expect: { status: 200 } }),
+    },
+  ];
+}
+
+function allKinds({ images, taskTimeoutMs, runId }) {
   const command = (name) => ({
+    workload: 'commands',
     command: name,
     route: `POST /commands/${name}`,
     deadlineMs: COMMANDS[name].timeoutMs,
@@ -141,6 +166,7 @@ function requestKinds({ images, taskTimeoutMs, runId }) {
   return [
     {
       name: 'image png→png',
+      workload: 'image',
       route: 'POST /images/resize',
       deadlineMs: taskTimeoutMs,
       weight: 3,
@@ -148,6 +174,7 @@ function requestKinds({ images, taskTimeoutMs, runId }) {
     },
     {
       name: 'image jpeg→webp',
+      workload: 'image',
       route: 'POST /images/resize',
       deadlineMs: taskTimeoutMs,
       weight: 2,
@@ -155,6 +182,7 @@ function requestKinds({ images, taskTimeoutMs, runId }) {
     },
     {
       name: 'pdf report',
+      workload: 'pdf',
       route: 'POST /pdf/report',
       deadlineMs: taskTimeoutMs,
       weight: 3,
@@ -241,6 +269,7 @@ function requestKinds({ images, taskTimeoutMs, runId }) {
     // Clients that leave: half an upload then silence, or a request given up while it runs.
     {
       name: 'leaves: image upload half sent',
+      workload: 'image',
       route: 'POST /images/resize',
       deadlineMs: taskTimeoutMs,
       weight: 0.5,
@@ -251,6 +280,7 @@ function requestKinds({ images, taskTimeoutMs, runId }) {
     },
     {
       name: 'leaves: pdf while rendering',
+      workload: 'pdf',
       route: 'POST /pdf/report',
       deadlineMs: taskTimeoutMs,
       weight: 0.5,
@@ -315,6 +345,7 @@ module.exports = {
   COMMANDS_FILE,
   EXECUTABLES,
   errorBody,
+  listedWorkloads,
   makeImages,
   requestKinds,
   tokenOf,

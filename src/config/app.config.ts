@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { envInt } from './env';
 
 export interface AppConfig {
@@ -15,7 +14,7 @@ export interface AppConfig {
   requestDeadlineMs: number;
 }
 
-export const appConfig = registerAs('app', (): AppConfig => ({
+export const readAppConfig = (): AppConfig => ({
   port: envInt(process.env, 'PORT', { default: 3000, min: 0, max: 65_535 }),
   shutdownDelayMs: envInt(process.env, 'SHUTDOWN_DELAY_MS', { default: 0, min: 0, max: 600_000 }),
   shutdownTimeoutMs: envInt(process.env, 'SHUTDOWN_TIMEOUT_MS', {
@@ -28,4 +27,4 @@ export const appConfig = registerAs('app', (): AppConfig => ({
     min: 1,
     max: 3_600_000,
   }),
-}));
+});

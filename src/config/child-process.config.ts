@@ -1,5 +1,3 @@
-import { join, resolve } from 'node:path';
-import { registerAs } from '@nestjs/config';
 import { envInt } from './env';
 
 export interface ChildProcessConfig {
@@ -13,15 +11,11 @@ export interface ChildProcessConfig {
   killGraceMs: number;
   /** Default cap on a command's stdout. `CHILD_PROCESS_MAX_OUTPUT_BYTES`, default 10 MiB. */
   maxOutputBytes: number;
-  /** Largest request body streamed to a command's stdin. `CHILD_PROCESS_MAX_INPUT_BYTES`, default 10 MiB. */
-  maxInputBytes: number;
   /** How long shutdown lets commands finish. `SHUTDOWN_TIMEOUT_MS`, default 10 s. */
   shutdownTimeoutMs: number;
-  /** The allowlist of `POST /commands/:name`. `COMMANDS_CONFIG`, default the project's config/commands.json. */
-  commandsFile: string;
 }
 
-export const childProcessConfig = registerAs('childProcess', (): ChildProcessConfig => ({
+export const readChildProcessConfig = (): ChildProcessConfig => ({
   maxConcurrency: envInt(process.env, 'CHILD_PROCESS_MAX_CONCURRENCY', {
     default: 4,
     min: 1,
@@ -43,19 +37,9 @@ export const childProcessConfig = registerAs('childProcess', (): ChildProcessCon
     min: 1,
     max: 16 * 1024 * 1024 * 1024,
   }),
-  maxInputBytes: envInt(process.env, 'CHILD_PROCESS_MAX_INPUT_BYTES', {
-    default: 10 * 1024 * 1024,
-    min: 0,
-    max: 16 * 1024 * 1024 * 1024,
-  }),
   shutdownTimeoutMs: envInt(process.env, 'SHUTDOWN_TIMEOUT_MS', {
     default: 10_000,
     min: 0,
     max: 600_000,
   }),
-  // The default is the project's own file, wherever the service is started from; a path in
-  // COMMANDS_CONFIG is taken relative to the working directory, as a user would expect.
-  commandsFile: process.env.COMMANDS_CONFIG?.trim()
-    ? resolve(process.env.COMMANDS_CONFIG.trim())
-    : join(__dirname, '..', '..', 'config', 'commands.json'),
-}));
+});

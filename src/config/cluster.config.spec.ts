@@ -1,4 +1,5 @@
-import { readClusterConfig, type ClusterConfig } from './cluster.config';
+import { resolve } from 'node:path';
+import { DEFAULT_PID_FILE, readClusterConfig, type ClusterConfig } from './cluster.config';
 import { InvalidEnvironmentError } from './env';
 
 describe('readClusterConfig', () => {
@@ -16,6 +17,7 @@ describe('readClusterConfig', () => {
     crashLoopWindowMs: 60_000,
     shutdownDelayMs: 0,
     shutdownTimeoutMs: 10_000,
+    pidFile: DEFAULT_PID_FILE,
   };
 
   /** The error `readClusterConfig(env)` throws. */
@@ -58,6 +60,7 @@ describe('readClusterConfig', () => {
         CLUSTER_CRASH_LOOP_WINDOW_MS: '30000',
         SHUTDOWN_DELAY_MS: '1500',
         SHUTDOWN_TIMEOUT_MS: '2500',
+        CLUSTER_PID_FILE: 'run/service.pid',
       }),
     ).toEqual({
       enabled: false,
@@ -73,7 +76,13 @@ describe('readClusterConfig', () => {
       crashLoopWindowMs: 30_000,
       shutdownDelayMs: 1_500,
       shutdownTimeoutMs: 2_500,
+      pidFile: resolve('run/service.pid'),
     });
+  });
+
+  it('writes the pid file in the project folder by default, and none with CLUSTER_PID_FILE=off', () => {
+    expect(DEFAULT_PID_FILE).toBe(resolve(__dirname, '..', '..', '.primary.pid'));
+    expect(readClusterConfig({ CLUSTER_PID_FILE: 'Off' }).pidFile).toBeUndefined();
   });
 
   it.each([

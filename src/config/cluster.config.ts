@@ -1,4 +1,5 @@
-import { envBool, envInt, envIntOrAuto, InvalidEnvironmentError } from './env';
+import { join } from 'node:path';
+import { envBool, envInt, envIntOrAuto, envPath, InvalidEnvironmentError } from './env';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -29,6 +30,19 @@ export interface ClusterConfig {
   shutdownDelayMs: number;
   /** How long shutdown waits for in-flight work before it stops it. `SHUTDOWN_TIMEOUT_MS`, default 10 s. */
   shutdownTimeoutMs: number;
+  /**
+   * Where the primary writes its pid, for `npm run reload`; `undefined` writes none.
+   * `CLUSTER_PID_FILE`, default {@link DEFAULT_PID_FILE}; `off` for none.
+   */
+  pidFile: string | undefined;
+}
+
+/** The project's own folder, wherever the service is started from (like config/commands.json). */
+export const DEFAULT_PID_FILE = join(__dirname, '..', '..', '.primary.pid');
+
+/** `CLUSTER_PID_FILE` alone: what `npm run reload` reads to find the primary. */
+export function readPidFile(env: Env = process.env): string | undefined {
+  return envPath(env, 'CLUSTER_PID_FILE', DEFAULT_PID_FILE);
 }
 
 /**
@@ -92,6 +106,7 @@ export function readClusterConfig(env: Env = process.env): ClusterConfig {
       min: 0,
       max: 600_000,
     }),
+    pidFile: readPidFile(env),
   };
   // A timeout at or below the interval would kill healthy workers between two beats.
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {

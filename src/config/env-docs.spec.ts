@@ -7,7 +7,7 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..');
 const READ =
-  /env(?:Int|Bool|IntOrAuto|Enum|Files)(?:<\w+>)?\(\s*[\w.]+,\s*'([A-Z0-9_]+)'|process\.env\.([A-Z0-9_]+)/g;
+  /env(?:Int|Bool|IntOrAuto|Enum|EnumList|Files|Path)(?:<\w+>)?\(\s*[\w.]+,\s*'([A-Z0-9_]+)'|process\.env\.([A-Z0-9_]+)/g;
 
 function variablesRead(): string[] {
   const names = new Set<string>();

@@ -1,6 +1,6 @@
-import { appConfig } from './app.config';
+import { readAppConfig } from './app.config';
 import { envBool, envInt, envIntOrAuto, InvalidEnvironmentError } from './env';
-import { workerPoolConfig } from './worker-pool.config';
+import { readWorkerPoolConfig } from './worker-pool.config';
 
 /** The error `read()` throws. */
 function failure(read: () => unknown): unknown {
@@ -105,7 +105,7 @@ describe('envBool', () => {
   );
 });
 
-describe('appConfig', () => {
+describe('readAppConfig', () => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
@@ -116,7 +116,7 @@ describe('appConfig', () => {
     delete process.env.SHUTDOWN_DELAY_MS;
     delete process.env.SHUTDOWN_TIMEOUT_MS;
     delete process.env.HTTP_REQUEST_DEADLINE_MS;
-    expect(appConfig()).toEqual({
+    expect(readAppConfig()).toEqual({
       port: 3000,
       shutdownDelayMs: 0,
       shutdownTimeoutMs: 10_000,
@@ -128,7 +128,7 @@ describe('appConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
       HTTP_REQUEST_DEADLINE_MS: '1500',
     });
-    expect(appConfig()).toEqual({
+    expect(readAppConfig()).toEqual({
       port: 8080,
       shutdownDelayMs: 5000,
       shutdownTimeoutMs: 2000,
@@ -138,16 +138,16 @@ describe('appConfig', () => {
 
   it('refuses an HTTP_REQUEST_DEADLINE_MS of 0', () => {
     process.env.HTTP_REQUEST_DEADLINE_MS = '0';
-    expect(() => appConfig()).toThrow(/HTTP_REQUEST_DEADLINE_MS="0"/);
+    expect(() => readAppConfig()).toThrow(/HTTP_REQUEST_DEADLINE_MS="0"/);
   });
 
   it('refuses a SHUTDOWN_DELAY_MS above 10 minutes', () => {
     process.env.SHUTDOWN_DELAY_MS = '600001';
-    expect(() => appConfig()).toThrow(/SHUTDOWN_DELAY_MS="600001"/);
+    expect(() => readAppConfig()).toThrow(/SHUTDOWN_DELAY_MS="600001"/);
   });
 });
 
-describe('workerPoolConfig', () => {
+describe('readWorkerPoolConfig', () => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
@@ -163,7 +163,7 @@ describe('workerPoolConfig', () => {
       WORKER_POOL_NICE: '0',
       SHUTDOWN_TIMEOUT_MS: '2000',
     });
-    expect(workerPoolConfig()).toEqual({
+    expect(readWorkerPoolConfig()).toEqual({
       threads: 3,
       maxQueue: 5,
       taskTimeoutMs: 1000,
@@ -176,6 +176,6 @@ describe('workerPoolConfig', () => {
 
   it('stops on a bad value with a message naming the variable', () => {
     process.env.WORKER_POOL_MAX_QUEUE = '-1';
-    expect(() => workerPoolConfig()).toThrow(/WORKER_POOL_MAX_QUEUE="-1"/);
+    expect(() => readWorkerPoolConfig()).toThrow(/WORKER_POOL_MAX_QUEUE="-1"/);
   });
 });

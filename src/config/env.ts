@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { detectCpuBudget } from '../concurrency/cluster/cpu-budget';
 
 /**
  * Reads and validates environment variables. Every failure names the variable, so a bad
@@ -141,6 +141,16 @@ export function envFiles(env: Env, name: string, options: FilesOptions): string[
   });
 }
 
+/**
+ * A file path, taken from the working directory; unset or empty means `fallback` (already
+ * absolute), and `off` (any case) means none.
+ */
+export function envPath(env: Env, name: string, fallback: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  return value.toLowerCase() === 'off' ? undefined : resolve(value);
+}
+
 /** `value` as an integer inside `range`; the error's "expected" starts with `otherwise`. */
 function parseInteger(name: string, value: string, range: IntRange, otherwise: string): number {
   const min = range.min ?? Number.MIN_SAFE_INTEGER;
@@ -152,7 +162,11 @@ function parseInteger(name: string, value: string, range: IntRange, otherwise: s
   return parsed;
 }
 
-/** The CPUs this process may use (affinity-aware); the cluster issue refines it with cgroups. */
+/**
+ * The CPUs this process may use: its CPU budget (affinity and cgroup quota), the figure the
+ * cluster plan shares out. Not `os.availableParallelism()` alone: Node 24 caps that by the
+ * quota and Node 20 does not, so the pool's default size would depend on the Node version.
+ */
 export function availableCpus(): number {
-  return Math.max(1, availableParallelism());
+  return detectCpuBudget().cpus;
 }

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { envEnumList, envInt } from './env';
 
 /**
@@ -40,7 +39,7 @@ export interface ImageConfig {
   maxMemoryBytes: number;
 }
 
-export const imageConfig = registerAs('image', (): ImageConfig => {
+export const readImageConfig = (): ImageConfig => {
   const maxInputBytes = envInt(process.env, 'IMAGE_MAX_INPUT_BYTES', {
     default: 20 * 1024 * 1024,
     min: 1,
@@ -80,4 +79,4 @@ export const imageConfig = registerAs('image', (): ImageConfig => {
       max: 64 * 1024 * 1024 * 1024,
     }),
   };
-});
+};

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { envEnum, envFiles, envInt } from './env';
 
 export type PdfBaseFont = 'dejavu' | 'helvetica';
@@ -32,7 +31,7 @@ export interface PdfConfig {
 /** More fallbacks than any report needs; bounds the fonts each pool thread holds. */
 const MAX_FALLBACK_FONTS = 16;
 
-export const pdfConfig = registerAs('pdf', (): PdfConfig => ({
+export const readPdfConfig = (): PdfConfig => ({
   maxPages: envInt(process.env, 'PDF_MAX_PAGES', { default: 200, min: 1, max: 10_000 }),
   maxBodyBytes: envInt(process.env, 'PDF_MAX_BODY_BYTES', {
     default: 1024 * 1024,
@@ -48,4 +47,4 @@ export const pdfConfig = registerAs('pdf', (): PdfConfig => ({
     ['refuse', 'replace'],
     'refuse',
   ),
-}));
+});

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { availableCpus, envInt } from './env';
 
 export interface WorkerPoolConfig {
@@ -18,7 +17,7 @@ export interface WorkerPoolConfig {
   shutdownTimeoutMs: number;
 }
 
-export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig => {
+export const readWorkerPoolConfig = (): WorkerPoolConfig => {
   const cpus = availableCpus();
   return {
     threads: envInt(process.env, 'WORKER_POOL_THREADS', { default: cpus, min: 1, max: 256 }),
@@ -41,4 +40,4 @@ export const workerPoolConfig = registerAs('workerPool', (): WorkerPoolConfig =>
       max: 600_000,
     }),
   };
-});
+};

@@ -3,7 +3,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import { ApiErrorBody } from './api-error-body';
 
 /** The error statuses this service answers with (README, "Status codes"). */
-export type ErrorStatus = 400 | 404 | 413 | 415 | 422 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 501 | 502 | 503 | 504;
 
 const RETRY_AFTER = {
   'Retry-After': {

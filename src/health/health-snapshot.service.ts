@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ChildProcessHealthIndicator, ChildProcessRunner } from '../concurrency/child-process';
 import { WorkerPool, WorkerPoolHealthIndicator } from '../concurrency/worker-pool';
+import { JobsMonitor } from '../jobs/jobs.monitor';
 import { EventLoopHealthIndicator } from './indicators/event-loop.health';
 import { MemoryHealthIndicator } from './indicators/memory.health';
 import { ShutdownState } from './shutdown-state';
@@ -27,6 +28,7 @@ export class HealthSnapshotService {
     private readonly childProcessHealth: ChildProcessHealthIndicator | null,
     @Optional() private readonly workerPool?: WorkerPool,
     @Optional() private readonly childProcess?: ChildProcessRunner,
+    @Optional() private readonly jobs?: JobsMonitor,
   ) {}
 
   /** Readiness of this process alone, in terminus's indicator results. */
@@ -52,6 +54,8 @@ export class HealthSnapshotService {
       memory: this.memory.sample(),
       ...(this.workerPool && { workerPool: this.workerPool.stats() }),
       ...(this.childProcess && { childProcess: this.childProcess.stats() }),
+      // Shown, not part of readiness: a Redis outage must not take the pod out of service.
+      ...(this.jobs && { jobs: this.jobs.snapshot() }),
     };
   }
 }

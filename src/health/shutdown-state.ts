@@ -7,12 +7,21 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class ShutdownState {
   private since?: number;
+  private readonly listeners: (() => void)[] = [];
 
   begin(): void {
-    this.since ??= Date.now();
+    if (this.since !== undefined) return;
+    this.since = Date.now();
+    for (const listener of this.listeners.splice(0)) listener();
   }
 
   get shuttingDown(): boolean {
     return this.since !== undefined;
+  }
+
+  /** Calls `listener` once when shutdown begins (at once if it has): e.g. the job worker stops taking jobs. */
+  onBegin(listener: () => void): void {
+    if (this.since !== undefined) listener();
+    else this.listeners.push(listener);
   }
 }

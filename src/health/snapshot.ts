@@ -25,6 +25,8 @@ export interface AppSnapshot {
   workerPool?: unknown;
   /** Present when the app has a ChildProcessRunner: ChildProcessStats. */
   childProcess?: unknown;
+  /** Present when the app has the job queue module: JobsSnapshot (Redis, queue counts, running jobs). */
+  jobs?: unknown;
 }
 
 /** Builds a terminus-shaped report from indicator results (`{ key: detail }` each). */

@@ -11,8 +11,17 @@ import { type LoggingConfig, readLoggingConfig } from '../config/logging.config'
 
 export type { Logger } from 'pino';
 
-/** What the cluster code logs through: a line of text, at a level (`info` by default). */
-export type LogLine = (line: string, level?: 'info' | 'warn' | 'error') => void;
+/**
+ * A line with fields: programs (tests, benchmarks, log queries) match the fields, such as
+ * `event`; people read `msg`.
+ */
+export interface LogRecord {
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** What the cluster code logs through: a line of text or a record, at a level (`info` by default). */
+export type LogLine = (line: string | LogRecord, level?: 'info' | 'warn' | 'error') => void;
 
 export interface ProcessLoggerOptions {
   /**
@@ -24,18 +33,31 @@ export interface ProcessLoggerOptions {
   config?: LoggingConfig;
   /** Default: stdout (JSON), or a pino-pretty stream on stdout (pretty). */
   destination?: DestinationStream;
+  /**
+   * Lines may name another process in their own `pid` (the cluster primary's events name the
+   * app worker they are about): this process's pid then goes only on lines without one, so
+   * no line carries two `pid` keys. Default false: every line has this process's pid.
+   */
+  linesMayNamePid?: boolean;
 }
 
 /** A pino logger whose every line carries `pid` and `worker`. */
 export function createProcessLogger(options: ProcessLoggerOptions): Logger {
   const config = options.config ?? loggingConfigOrDefaults();
+  const ownPid = options.linesMayNamePid ? {} : { pid: process.pid };
   return pino(
     {
       level: config.level,
       // No hostname: the platform (a pod, a container) already tags every line with it.
-      base: { pid: process.pid, worker: options.worker },
+      base: { ...ownPid, worker: options.worker },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        ...(options.linesMayNamePid && {
+          log: (fields: Record<string, unknown>) =>
+            'pid' in fields ? fields : { pid: process.pid, ...fields },
+        }),
+      },
       // Access lines build their `req` and `res` fields themselves (method, path, remote
       // address; status): these win over the serializers Fastify would add, which would
       // read a whole request and reply.
@@ -58,9 +80,12 @@ export function processLogger(): Logger {
   return (current ??= createProcessLogger({ worker: defaultWorkerLabel() }));
 }
 
-/** Names this process's role on every following line (the cluster primary: `"primary"`). */
-export function labelProcess(worker: string): void {
-  setProcessLogger(createProcessLogger({ worker }));
+/**
+ * Names this process's role on every following line (the cluster primary: `"primary"`,
+ * whose events carry the pid of the app worker they are about).
+ */
+export function labelProcess(worker: string, options: { linesMayNamePid?: boolean } = {}): void {
+  setProcessLogger(createProcessLogger({ worker, ...options }));
 }
 
 /** Replaces the process logger: a test capturing lines, or an app bringing its own pino. */
@@ -69,7 +94,14 @@ export function setProcessLogger(logger: Logger): void {
 }
 
 /** A {@link LogLine} over the process logger. */
-export const logLine: LogLine = (line, level = 'info') => processLogger()[level](line);
+export const logLine: LogLine = (line, level = 'info') => {
+  if (typeof line === 'string') {
+    processLogger()[level](line);
+    return;
+  }
+  const { msg, ...fields } = line;
+  processLogger()[level](fields, msg);
+};
 
 function defaultWorkerLabel(): string {
   if (!cluster.isWorker) return 'main';

@@ -13,13 +13,20 @@ export interface Exchange {
 }
 
 /**
- * Sends `POST path` (or `method`) with `body` and waits for the whole answer. Never rejects:
+ * Sends `POST path` (or `method`) with `body` and `headers` (an octet stream unless they give
+ * a Content-Type), and waits for the whole answer. Never rejects:
  * a connection error, a cut response or no answer within `timeoutMs` is reported in `error`.
  */
 export function exchange(
   port: number,
   path: string,
-  options: { body?: Buffer; method?: string; agent?: Agent; timeoutMs?: number } = {},
+  options: {
+    body?: Buffer;
+    method?: string;
+    headers?: Record<string, string>;
+    agent?: Agent;
+    timeoutMs?: number;
+  } = {},
 ): Promise<Exchange> {
   const { body, method = 'POST', agent, timeoutMs = 10_000 } = options;
   const started = performance.now();
@@ -37,18 +44,25 @@ export function exchange(
         ms: performance.now() - started,
       });
     };
-    const req = request({ host: '127.0.0.1', port, path, method, agent }, (res) => {
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () => settle({ status: res.statusCode }, res.headers));
-      res.once('aborted', () => settle({ error: 'aborted' }));
-      res.once('error', (error: NodeJS.ErrnoException) => settle({ error: error.code ?? 'error' }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method, headers: options.headers, agent },
+      (res) => {
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () => settle({ status: res.statusCode }, res.headers));
+        res.once('aborted', () => settle({ error: 'aborted' }));
+        res.once('error', (error: NodeJS.ErrnoException) =>
+          settle({ error: error.code ?? 'error' }),
+        );
+      },
+    );
     const timer = setTimeout(() => {
       settle({ error: 'client-timeout' });
       req.destroy();
     }, timeoutMs);
     req.once('error', (error: NodeJS.ErrnoException) => settle({ error: error.code ?? 'error' }));
-    if (body) req.setHeader('Content-Type', 'application/octet-stream');
+    if (body && !req.hasHeader('Content-Type')) {
+      req.setHeader('Content-Type', 'application/octet-stream');
+    }
     req.end(body);
   });
 }

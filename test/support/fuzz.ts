@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import fc from 'fast-check';
 
 /*
- * Seed and size of every property-based run (issue 10), from the environment:
+ * Seed and size of every property-based run, from the environment:
  *
  * - FUZZ_SEED: the seed to replay (an integer). Unset, each test file draws a fresh one, so
  *   every run explores new cases; it is printed with any failure.

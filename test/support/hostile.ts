@@ -2,7 +2,7 @@ import fc from 'fast-check';
 
 /*
  * Values a hostile client sends in a query, a name, a header or a JSON field: shared by the
- * unit-level and the HTTP fuzz properties (issue 10).
+ * unit-level and the HTTP fuzz properties.
  */
 
 /** Arguments a command would read as options. */

@@ -45,3 +45,13 @@ export function descendantsOf(pid: number): ProcessEntry[] {
   }
   return found;
 }
+
+/** Whether `pid` is a live process (a zombie counts: it is not reaped yet). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

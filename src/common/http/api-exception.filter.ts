@@ -2,21 +2,14 @@ import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+import { ClosedError, QueueFullError, TimedOutError } from '../../concurrency/admission';
 import { ConcurrencyError } from '../../concurrency/concurrency.errors';
 import {
   CommandFailedError,
   CommandOutputTooLargeError,
-  CommandQueueFullError,
-  CommandTimedOutError,
-  RunnerClosedError,
   SpawnHelperLostError,
 } from '../../concurrency/child-process';
-import {
-  PoolClosedError,
-  TaskQueueFullError,
-  TaskTimeoutError,
-  WorkerCrashedError,
-} from '../../concurrency/worker-pool';
+import { WorkerCrashedError } from '../../concurrency/worker-pool';
 import { capMessage } from './messages';
 
 const REASON: Partial<Record<HttpStatus, string>> = {
@@ -30,20 +23,19 @@ const REASON: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.INTERNAL_SERVER_ERROR]: 'Internal Server Error',
 };
 
-/** HTTP status of each concurrency error; anything unlisted is a 500. */
+/**
+ * HTTP status of each concurrency error; anything unlisted is a 500. Queue full, closed and
+ * timed out are the admission bases every executor's errors of that kind extend.
+ */
 function statusOf(error: ConcurrencyError): HttpStatus {
   if (
-    error instanceof TaskQueueFullError ||
-    error instanceof PoolClosedError ||
-    error instanceof CommandQueueFullError ||
-    error instanceof RunnerClosedError ||
+    error instanceof QueueFullError ||
+    error instanceof ClosedError ||
     error instanceof SpawnHelperLostError
   ) {
     return HttpStatus.SERVICE_UNAVAILABLE;
   }
-  if (error instanceof TaskTimeoutError || error instanceof CommandTimedOutError) {
-    return HttpStatus.GATEWAY_TIMEOUT;
-  }
+  if (error instanceof TimedOutError) return HttpStatus.GATEWAY_TIMEOUT;
   if (error instanceof CommandFailedError) return HttpStatus.UNPROCESSABLE_ENTITY;
   if (error instanceof CommandOutputTooLargeError) return HttpStatus.BAD_GATEWAY;
   return HttpStatus.INTERNAL_SERVER_ERROR;
@@ -99,7 +91,7 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     if (status === 413) reply.header('Connection', 'close');
     // Every 503 says when to try again.
     if (status === 503 && !reply.hasHeader('retry-after') && !reply.raw.hasHeader('retry-after')) {
-      reply.header('Retry-After', '1');
+      reply.header('Retry-After', String(retryAfterOf(error) ?? 1));
     }
     // Every error body has `error`, the status's reason, whatever built the exception.
     const reason = REASON[status as HttpStatus] ?? STATUS_CODES[status] ?? 'Error';
@@ -131,6 +123,12 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
       message: capped(message),
     });
   }
+}
+
+/** An exception's own `retryAfterSeconds` (e.g. the job queue's 503s), if it has one. */
+function retryAfterOf(error: HttpException): number | undefined {
+  const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : undefined;
 }
 
 function capped(message: unknown): unknown {

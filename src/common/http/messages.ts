@@ -8,8 +8,8 @@ export function capMessage(message: string, max = MAX_MESSAGE_LENGTH): string {
 
 /*
  * Client input quoted in a message, within bounds from the start: a message must not grow
- * with what the client sent (a body with 60,000 unknown keys was answered with 469 KB, a
- * 5,000-character command name echoed whole; issue 10). A list quoted through these names a
+ * with what the client sent (a body with 60,000 unknown keys was once answered with 469 KB,
+ * a 5,000-character command name echoed whole). A list quoted through these names a
  * few values and counts the rest, so it still reads whole where capMessage would cut it.
  */
 

@@ -1,4 +1,5 @@
-import { ConcurrencyError } from '../concurrency.errors';
+import { ClosedError, QueueFullError, TimedOutError } from '../admission';
+import { adoptIntoFamily, ConcurrencyError } from '../concurrency.errors';
 import { ChildProcessMessages } from './child-process.messages';
 
 /** What is known about the command an error is about. */
@@ -12,7 +13,16 @@ export interface CommandDetails {
   durationMs?: number;
 }
 
-/** Base of every error ChildProcessRunner raises. */
+/** The fields of {@link CommandDetails} an error carries, each set (maybe to undefined). */
+function detailsOf(details?: Partial<CommandDetails>): Partial<CommandDetails> {
+  const { executable, args, pid, durationMs } = details ?? {};
+  return { executable, args, pid, durationMs };
+}
+
+/**
+ * Base of every error ChildProcessRunner raises. `instanceof` holds for all of them, also
+ * the three that extend a shared admission base (queue full, closed, timed out).
+ */
 export abstract class ChildProcessError extends ConcurrencyError {
   readonly executable?: string;
   readonly args?: readonly string[];
@@ -21,10 +31,7 @@ export abstract class ChildProcessError extends ConcurrencyError {
 
   constructor(message: string, details?: Partial<CommandDetails>, options?: ErrorOptions) {
     super(message, options);
-    this.executable = details?.executable;
-    this.args = details?.args;
-    this.pid = details?.pid;
-    this.durationMs = details?.durationMs;
+    Object.assign(this, detailsOf(details));
   }
 }
 
@@ -44,15 +51,19 @@ export class CommandFailedError extends ChildProcessError {
   }
 }
 
-/** The deadline passed (queue wait included), or, with `idle`, the command went silent. */
-export class CommandTimedOutError extends ChildProcessError {
-  declare readonly executable: string;
-  readonly timedOut = true;
+/**
+ * The deadline passed (queue wait included), or, with `idle`, the command went silent.
+ * `timeoutMs` is the limit that was hit: `timeoutMs`, or `idleTimeoutMs` when `idle`.
+ */
+export class CommandTimedOutError extends TimedOutError {
+  readonly executable!: string;
+  readonly args?: readonly string[];
+  readonly pid?: number;
+  readonly durationMs?: number;
 
   constructor(
     details: CommandDetails,
-    /** The limit that was hit: `timeoutMs`, or `idleTimeoutMs` when `idle`. */
-    readonly timeoutMs: number,
+    timeoutMs: number,
     readonly idle: boolean,
     /** The signal that ended the process; null if it timed out in the queue. */
     readonly signal: string | null = null,
@@ -61,8 +72,9 @@ export class CommandTimedOutError extends ChildProcessError {
       idle
         ? ChildProcessMessages.idle(details.executable, timeoutMs)
         : ChildProcessMessages.timedOut(details.executable, timeoutMs),
-      details,
+      timeoutMs,
     );
+    Object.assign(this, detailsOf(details));
   }
 }
 
@@ -146,23 +158,27 @@ export class InvalidCommandError extends ChildProcessError {
 }
 
 /** The bounded queue is full: push back instead of building a backlog. */
-export class CommandQueueFullError extends ChildProcessError {
-  override readonly retryAfterSeconds: number;
-
-  constructor(
-    readonly maxQueue: number,
-    retryAfterSeconds = 1,
-  ) {
-    super(ChildProcessMessages.queueFull(maxQueue));
-    this.retryAfterSeconds = retryAfterSeconds;
+export class CommandQueueFullError extends QueueFullError {
+  constructor(maxQueue: number, retryAfterSeconds = 1) {
+    super(ChildProcessMessages.queueFull(maxQueue), maxQueue, retryAfterSeconds);
   }
 }
 
 /** The runner is shutting down: it refuses new commands and stops those left at its deadline. */
-export class RunnerClosedError extends ChildProcessError {
-  override readonly retryAfterSeconds = 5;
+export class RunnerClosedError extends ClosedError {
+  readonly executable?: string;
+  readonly args?: readonly string[];
+  readonly pid?: number;
+  readonly durationMs?: number;
 
   constructor(details?: CommandDetails) {
-    super(ChildProcessMessages.closed(), details);
+    super(ChildProcessMessages.closed());
+    Object.assign(this, detailsOf(details));
   }
 }
+
+adoptIntoFamily(ChildProcessError, [
+  CommandTimedOutError,
+  CommandQueueFullError,
+  RunnerClosedError,
+]);

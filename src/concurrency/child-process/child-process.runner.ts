@@ -1,17 +1,8 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { drainUntil } from '../drain';
-import { FifoLane } from '../fifo-lane';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Executor, RunLane } from '../admission';
 import { HelperProcessSpawner, SpawnHostExitedError } from '../spawn/helper-process.spawner';
 import { InProcessSpawner } from '../spawn/in-process.spawner';
 import type { Spawner } from '../spawn/spawner';
-import { LatencyHistogram, observeTimings, type TimingKind } from '../latency-histogram';
 import {
   CommandAbortedError,
   type CommandDetails,
@@ -31,6 +22,7 @@ import {
 } from './child-process.options';
 import { type ChildProcessStats } from './child-process.stats';
 import { type ChildExit, ChildRun, type StopReason } from './child-run';
+import { CommandRun } from './command-run';
 import {
   assertValidCommand,
   buildCommandEnv,
@@ -47,8 +39,6 @@ type Limits = Required<
 
 /** Bytes of stderr an error carries in `stderrTail`. */
 const STDERR_TAIL_BYTES = 1024;
-// setTimeout fires at once for delays past 2^31 - 1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const noop = () => undefined;
 
 /**
@@ -66,35 +56,23 @@ const noop = () => undefined;
  * group on purpose (setsid, a daemon) escapes the group kill.
  */
 @Injectable()
-export class ChildProcessRunner
-  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
-{
-  private readonly logger = new Logger(ChildProcessRunner.name);
+export class ChildProcessRunner extends Executor implements OnModuleInit, OnApplicationShutdown {
   private readonly options: ResolvedChildProcessOptions;
-  private readonly lane: FifoLane;
+  private readonly lane: RunLane<CommandRun>;
   private readonly executables: ExecutableResolver;
   private readonly spawner: Spawner;
   /** Accepted runs not yet settled, queued ones included. */
   private readonly inflight = new Set<Promise<unknown>>();
-  /** How to stop each accepted run, wherever it is (queued, spawning, running). */
-  private readonly stoppers = new Set<(reason: StopReason) => void>();
+  /** Each accepted run, wherever it is (queued, spawning, running), for shutdown to stop. */
+  private readonly runs = new Set<CommandRun>();
   private readonly processes = new Map<number, { executable: string; startedAt: number }>();
-  private readonly waitTime = new LatencyHistogram();
-  private readonly runTime = new LatencyHistogram();
-  private accepting = true;
-  private shutdownDeadline?: number;
-  private readonly counters = {
-    completed: 0,
-    failed: 0,
-    timedOut: 0,
-    aborted: 0,
-    killed: 0,
-    rejected: 0,
-  };
+  private killed = 0;
 
   constructor(@Inject(CHILD_PROCESS_OPTIONS) options: ChildProcessModuleOptions) {
-    this.options = resolveChildProcessOptions(options);
-    this.lane = new FifoLane(this.options.maxConcurrency);
+    const resolved = resolveChildProcessOptions(options);
+    super(ChildProcessRunner.name, resolved);
+    this.options = resolved;
+    this.lane = new RunLane(this.options.maxConcurrency);
     this.executables = new ExecutableResolver(this.options.allowedExecutables);
     // A helper process starts on its first spawn.
     this.spawner =
@@ -169,12 +147,8 @@ export class ChildProcessRunner
    * `RunnerClosedError`). Lets a caller refuse a request before reading its input.
    */
   assertAvailable(): void {
-    try {
-      this.admit();
-    } catch (error) {
-      this.counters.rejected++;
-      throw error;
-    }
+    const refused = this.refusal(this.lane.mustWait, this.lane.queued);
+    if (refused) throw refused;
   }
 
   /**
@@ -186,25 +160,11 @@ export class ChildProcessRunner
     return this.executables.resolve(name);
   }
 
-  /** True while the runner takes commands. */
-  isReady(): boolean {
-    return this.accepting;
-  }
-
-  /**
-   * Calls `listener` with each command's wait (submission to a slot) and run (spawn until
-   * its group was gone) time in ms, as they happen, e.g. to feed a metrics histogram.
-   * Returns the unsubscribe.
-   */
-  observeTimings(listener: (kind: TimingKind, ms: number) => void): () => void {
-    return observeTimings({ wait: this.waitTime, run: this.runTime }, listener);
-  }
-
   /** A point-in-time picture of the runner, for health checks and metrics. Cheap; never throws. */
   stats(): ChildProcessStats {
     const now = Date.now();
     return {
-      accepting: this.accepting,
+      ...this.admissionStats(),
       running: [...this.processes].map(([pid, { executable, startedAt }]) => ({
         pid,
         executable,
@@ -213,20 +173,9 @@ export class ChildProcessRunner
       queued: this.lane.queued,
       maxConcurrency: this.options.maxConcurrency,
       maxQueue: this.options.maxQueue,
-      ...this.counters,
+      killed: this.killed,
       spawner: this.spawner.stats(),
-      waitTime: this.waitTime.summary(),
-      runTime: this.runTime.summary(),
     };
-  }
-
-  /**
-   * Shutdown begins: refuse new commands from here on. The `shutdownTimeoutMs` budget starts
-   * now, not when Nest reaches `onApplicationShutdown` after closing the HTTP server.
-   */
-  beforeApplicationShutdown(): void {
-    this.accepting = false;
-    this.shutdownDeadline ??= Date.now() + this.options.shutdownTimeoutMs;
   }
 
   /**
@@ -235,31 +184,21 @@ export class ChildProcessRunner
    * with `RunnerClosedError`. Resolves only once every child and its group are gone.
    */
   async onApplicationShutdown(): Promise<void> {
-    this.beforeApplicationShutdown();
-    if (this.inflight.size === 0) return this.spawner.close();
-    this.logger.log(`Shutdown: waiting for ${this.inflight.size} commands`);
-    if (
-      await drainUntil(
-        this.shutdownDeadline!,
-        () => this.inflight.size > 0,
-        () => this.inflight,
-      )
-    ) {
-      return this.spawner.close();
+    const drained = await this.drain(() => this.inflight.size, this.inflight, 'commands');
+    if (!drained) {
+      this.logger.warn(`Shutdown: stopping ${this.runs.size} commands at the timeout`);
+      for (const run of [...this.runs]) run.abort({ kind: 'closed' });
+      await Promise.allSettled([...this.inflight]);
     }
-    this.logger.warn(`Shutdown: stopping ${this.stoppers.size} commands at the timeout`);
-    for (const stop of [...this.stoppers]) stop({ kind: 'closed' });
-    this.lane.rejectAll(new RunnerClosedError());
-    await Promise.allSettled([...this.inflight]);
     await this.spawner.close();
   }
 
-  private admit(): void {
-    if (!this.accepting) throw new RunnerClosedError();
-    const mustWait = !this.lane.hasFreeSlot || this.lane.queued > 0;
-    if (mustWait && this.lane.queued >= this.options.maxQueue) {
-      throw new CommandQueueFullError(this.options.maxQueue, this.options.retryAfterSeconds);
-    }
+  protected queueFullError(maxQueue: number, retryAfterSeconds: number): CommandQueueFullError {
+    return new CommandQueueFullError(maxQueue, retryAfterSeconds);
+  }
+
+  protected closedError(): RunnerClosedError {
+    return new RunnerClosedError();
   }
 
   private async submit(
@@ -288,51 +227,35 @@ export class ChildProcessRunner
     onSpawn?: (child: ChildRun) => void,
   ): Promise<CommandResult> {
     const limits = this.limitsOf(options);
-    const controller = new AbortController();
-    let child: ChildRun | undefined;
-    let stopped: StopReason | undefined;
-    const stop = (reason: StopReason) => {
-      if (stopped) return;
-      stopped = reason;
-      // Not spawned yet: the abort takes it out of the queue (or is checked after the spawn).
-      if (child) child.stop(reason);
-      else controller.abort(this.stopError(reason, command, limits));
-    };
-    const onCallerAbort = () => stop({ kind: 'aborted', cause: options.signal?.reason });
-    if (options.signal?.aborted) onCallerAbort();
-    else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const timer =
-      limits.timeoutMs > 0
-        ? setTimeout(() => stop({ kind: 'timeout' }), Math.min(limits.timeoutMs, MAX_TIMER_MS))
-        : undefined;
-    this.stoppers.add(stop);
+    const run = new CommandRun(limits.timeoutMs, options.signal, this.lane);
+    run.arm();
+    this.runs.add(run);
     try {
       const queuedAt = performance.now();
-      const release = await this.lane.acquire(controller.signal);
+      if (!(await run.admit())) throw this.stopError(run.reason!, command, limits);
       this.waitTime.record(performance.now() - queuedAt);
       try {
         // Stopped just as its turn came.
-        if (controller.signal.aborted) throw controller.signal.reason as Error;
-        child = await this.spawn(command, path, options, limits, mode);
-        if (stopped) child.stop(stopped);
+        if (run.reason) throw this.stopError(run.reason, command, limits);
+        const child = await this.spawn(command, path, options, limits, mode);
+        run.spawned(child);
         onSpawn?.(child);
         const exit = await this.supervise(child, command.executable);
         const error = this.exitError(exit, { ...command, pid: child.pid }, limits);
         child.output?.settle(error);
         if (error) throw error;
-        this.counters.completed++;
+        this.outcomes.completed++;
         const { stdout, stderr, durationMs } = exit;
         return { exitCode: 0, stdout, stderr, durationMs };
       } finally {
-        release(); // only now: the process and its group are gone
+        this.lane.release()?.grant(); // only now: the process and its group are gone
       }
     } catch (error) {
       this.countFailure(error);
       throw error;
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onCallerAbort);
-      this.stoppers.delete(stop);
+      run.done();
+      this.runs.delete(run);
     }
   }
 
@@ -371,7 +294,7 @@ export class ChildProcessRunner
     const exit = await child.exited;
     this.processes.delete(child.pid);
     this.runTime.record(exit.durationMs);
-    if (exit.kill !== 'gone') this.counters.killed++;
+    if (exit.kill !== 'gone') this.killed++;
     if (exit.kill === 'stuck') {
       this.logger.warn(`Process group ${child.pid} (${executable}) survived SIGKILL`);
     }
@@ -411,10 +334,10 @@ export class ChildProcessRunner
   }
 
   private countFailure(error: unknown): void {
-    if (error instanceof CommandTimedOutError) this.counters.timedOut++;
+    if (error instanceof CommandTimedOutError) this.outcomes.timedOut++;
     else if (error instanceof CommandAbortedError || error instanceof RunnerClosedError) {
-      this.counters.aborted++;
-    } else this.counters.failed++;
+      this.outcomes.aborted++;
+    } else this.outcomes.failed++;
   }
 
   private limitsOf(options: RunCommandOptions): Limits {

@@ -1,4 +1,4 @@
-import { type LatencySummary } from '../latency-histogram';
+import { type LatencySummary } from '../admission';
 import type { SpawnerStats } from '../spawn/spawner';
 
 /** A spawned command that has not finished yet (its group may be being killed). */

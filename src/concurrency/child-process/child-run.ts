@@ -1,4 +1,5 @@
 import { finished, type Readable } from 'node:stream';
+import { MAX_TIMER_MS } from '../admission';
 import { CommandOutput } from './command-output';
 import { type GroupKillOutcome, killGroupLeftovers, terminateGroup } from './process-group';
 import type { ProcessExit, SpawnedProcess, Spawner } from '../spawn/spawner';
@@ -44,8 +45,6 @@ export interface ChildExit {
   kill: GroupKillOutcome;
 }
 
-// setTimeout fires at once for delays past 2^31 - 1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const noop = () => undefined;
 
 /**

@@ -3,6 +3,9 @@
  * `ChildProcessModule.forRoot` / `forRootAsync` provides `ChildProcessRunner`, which runs
  * programs without a shell, bounded in time, output and concurrency.
  *
+ * Runs in: the app worker. The commands it starts are processes of their own, forked by the
+ * app worker's spawn helper (src/concurrency/spawn).
+ *
  * @packageDocumentation
  */
 export { ChildProcessModule } from './child-process.module';
@@ -27,3 +30,4 @@ export {
   SpawnHelperLostError,
 } from './child-process.errors';
 export { ConcurrencyError } from '../concurrency.errors';
+export { ClosedError, QueueFullError, TimedOutError } from '../admission';

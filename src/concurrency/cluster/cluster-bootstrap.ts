@@ -1,8 +1,10 @@
 import cluster from 'node:cluster';
 import { readClusterConfig, type ClusterConfig } from '../../config/cluster.config';
-import { envInt } from '../../config/env';
+import { InvalidEnvironmentError } from '../../config/env';
+import { loadEnvFile } from '../../config/env-file';
 import { readLoggingConfig } from '../../config/logging.config';
 import { labelProcess, logLine, type LogLine, processLogger } from '../../logging/process-logger';
+import { clusterEvents } from './cluster.events';
 import { ClusterPrimary, KILL_GRACE_MS } from './cluster-primary';
 import type { ClusterView } from './cluster-view';
 import { SingleProcessView } from './single-process-view';
@@ -10,8 +12,9 @@ import { EXIT_CONFIG_ERROR } from './cluster.protocol';
 import { superviseWorker } from './cluster-worker';
 import { detectCpuBudget } from './cpu-budget';
 import { GracefulShutdown } from './graceful-shutdown';
-import type { ServedApp } from './served-app';
-import { describePlan, planThreads, type ThreadPlan } from './thread-plan';
+import { PidFileError, writePidFile } from './pid-file';
+import { listeningPort, type ServedApp } from './served-app';
+import { type AppThreads, planThreads, type ThreadPlan } from './thread-plan';
 
 /** Options of {@link ClusterBootstrap.run}: only `start` is required. */
 export interface ClusterBootstrapOptions {
@@ -29,10 +32,26 @@ export interface ClusterBootstrapOptions {
    */
   envFile?: string | false;
   /**
+   * Checks the app's whole configuration in the supervising process, before any worker is
+   * forked or the app starts: what it throws stops the service with one fatal line (an
+   * `InvalidEnvironmentError` names the variable). Keep it free of Nest: the primary runs it.
+   */
+  validate?: () => void;
+  /**
+   * The threads each app worker runs (pool threads, in-process slots), for the plan that
+   * shares the CPU budget between workers. Default: none; the plan then only sizes the workers.
+   */
+  threads?: AppThreads;
+  /**
    * Starts the probe server (health and metrics) in the supervising process — the primary,
    * or the one app process — before any worker or app starts. Load it lazily too.
    */
   probes?: (view: ClusterView) => Promise<unknown>;
+  /**
+   * Says where the service is, once, in the supervising process when it first serves (every
+   * worker ready; without a cluster, the app listening), given the port the app listens on.
+   */
+  announce?: (serving: { port: number }) => void;
   /** Where supervisor lines go. Default: the process's pino logger (`LOG_LEVEL`, `LOG_FORMAT`). */
   log?: LogLine;
 }
@@ -65,21 +84,40 @@ export class ClusterBootstrap {
     try {
       config = options.config ?? readClusterConfig();
       readLoggingConfig(); // validated here, so a bad LOG_* variable fails to start like any other
-      plan = planFor(config);
+      options.validate?.();
+      plan = planThreads({
+        budget: detectCpuBudget(),
+        clusterEnabled: config.enabled,
+        workers: config.workers,
+        threads: options.threads,
+      });
     } catch (error) {
       failedToStart(error, 1);
       return;
     }
+    // The app's hook: a failure there is a line, never the supervisor's end.
+    const announce = (port: number | undefined) => {
+      if (port === undefined) return;
+      try {
+        options.announce?.({ port });
+      } catch (error) {
+        log(`Announcing where the service is failed: ${(error as Error).message}`, 'warn');
+      }
+    };
     if (config.enabled) {
-      labelProcess('primary');
-      const primary = new ClusterPrimary(config, plan, log);
+      // Its events name the app worker they are about in `pid`; its other lines, itself.
+      labelProcess('primary', { linesMayNamePid: true });
+      log(clusterEvents.plan(plan));
+      if (config.pidFile) writePrimaryPid(config.pidFile, log);
+      const primary = new ClusterPrimary(config, plan, { log, onAllReady: announce });
       startProbes(options, primary).then(
         () => primary.start(),
         (error: unknown) => failedToStart(error, 1),
       );
       return;
     }
-    log(describePlan(plan));
+    log(clusterEvents.plan(plan));
+    // libuv and the app read these once, as they load: set before the app is imported.
     Object.assign(process.env, plan.workerEnv);
     const view = new SingleProcessView();
     startProbes(options, view).then(
@@ -87,34 +125,30 @@ export class ClusterBootstrap {
         startHere(options, (app) => {
           view.serve(app);
           superviseSingleProcess(app, config, log, view);
+          announce(listeningPort(app));
         }),
       (error: unknown) => failedToStart(error, 1),
     );
   }
 }
 
-/** The thread plan, plus libuv's pool sized for the plan's image slots (sharp runs there). */
-function planFor(config: ClusterConfig): ThreadPlan {
-  const operator = (name: string) =>
-    process.env[name]?.trim()
-      ? envInt(process.env, name, { default: 1, min: 1, max: 256 })
-      : undefined;
-  const plan = planThreads({
-    budget: detectCpuBudget(),
-    clusterEnabled: config.enabled,
-    workers: config.workers,
-    poolThreads: operator('WORKER_POOL_THREADS'),
-    inlineConcurrency: operator('WORKER_INLINE_CONCURRENCY'),
-  });
-  // libuv sizes its pool once, at first use, from UV_THREADPOOL_SIZE: set before the app loads.
-  if (!process.env.UV_THREADPOOL_SIZE?.trim()) {
-    plan.workerEnv.UV_THREADPOOL_SIZE = String(Math.max(4, plan.inlineConcurrencyPerWorker + 2));
-  }
-  return plan;
-}
-
 async function startProbes(options: ClusterBootstrapOptions, view: ClusterView): Promise<void> {
   await options.probes?.(view);
+}
+
+/**
+ * The pid file is a convenience (`npm run reload`): a primary that cannot write it still
+ * runs. A read-only folder (a container) is expected; another primary holding it is not.
+ */
+function writePrimaryPid(path: string, log: LogLine): void {
+  try {
+    writePidFile(path);
+  } catch (error) {
+    const msg =
+      `No pid file: ${(error as Error).message}; npm run reload will not find this primary ` +
+      `(kill -HUP ${process.pid} will)`;
+    log({ event: 'pid-file-skipped', path, msg }, error instanceof PidFileError ? 'warn' : 'info');
+  }
 }
 
 function startHere(options: ClusterBootstrapOptions, supervise: (app: ServedApp) => void): void {
@@ -137,34 +171,35 @@ function superviseSingleProcess(
     view.stopping = true;
     process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
     process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
-    log(
-      `${signal} received: not ready now, draining in ${config.shutdownDelayMs} ms, for up to ${config.shutdownTimeoutMs} ms`,
-    );
-    void shutdown
-      .run({ delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs })
-      .then((code) => process.exit(code));
+    const { shutdownDelayMs: delayMs, shutdownTimeoutMs: ms } = config;
+    log({
+      event: 'shutdown',
+      signal,
+      delayMs,
+      ms,
+      msg: `${signal} received: not ready now, draining in ${delayMs} ms, for up to ${ms} ms`,
+    });
+    void shutdown.run({ delayMs, timeoutMs: ms }).then((code) => process.exit(code));
     // What the primary does to a straggling worker: nothing may hold this process past it.
     setTimeout(
       () => {
-        log('Shutdown: still running past the timeout; exiting now', 'error');
+        log(
+          {
+            event: 'shutdown-timeout',
+            msg: 'Shutdown: still running past the timeout; exiting now',
+          },
+          'error',
+        );
         process.exit(1);
       },
-      config.shutdownDelayMs + config.shutdownTimeoutMs + KILL_GRACE_MS,
+      delayMs + ms + KILL_GRACE_MS,
     ).unref();
   };
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
 }
 
-function loadEnvFile(path: string): void {
-  try {
-    process.loadEnvFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
 function isConfigError(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('Invalid environment variable');
+  return error instanceof InvalidEnvironmentError;
 }
 
 function failedToStart(error: unknown, code: number): void {

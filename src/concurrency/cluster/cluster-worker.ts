@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GracefulShutdown } from './graceful-shutdown';
 import { type HeartbeatMessage, isPrimaryMessage, type WorkerMessage } from './cluster.protocol';
-import type { ServedApp } from './served-app';
+import { listeningPort, type ServedApp } from './served-app';
 
 export interface WorkerOptions {
   heartbeatIntervalMs: number;
@@ -72,5 +72,5 @@ export function superviseWorker(app: ServedApp, options: WorkerOptions): void {
     }
   });
   process.once('SIGTERM', () => exitAfter(options.shutdownTimeoutMs));
-  send({ cluster: 'ready', snapshot: snapshotOf(app) });
+  send({ cluster: 'ready', snapshot: snapshotOf(app), port: listeningPort(app) });
 }

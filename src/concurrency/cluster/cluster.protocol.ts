@@ -5,6 +5,8 @@ export interface ReadyMessage {
   cluster: 'ready';
   /** The app's first health snapshot: the primary never shows a ready worker without one. */
   snapshot?: unknown;
+  /** The port the app listens on (the one the primary announces). */
+  port?: number;
 }
 
 /** Worker → primary, every heartbeat interval, from the worker's event loop. */

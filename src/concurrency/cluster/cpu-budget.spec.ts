@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type CpuBudgetSources, detectCpuBudget } from './cpu-budget';
+import { type CpuBudget, type CpuBudgetSources, detectCpuBudget } from './cpu-budget';
 
 describe('detectCpuBudget', () => {
   let dir: string;
@@ -140,6 +141,37 @@ describe('detectCpuBudget', () => {
     expect(budget).toEqual({ cpus: 2, limit: 2, source: 'os.availableParallelism()' });
   });
 
+  describe('the same budget whether os.availableParallelism() applies the quota or not', () => {
+    // Node 20 (libuv 1.46) counts the affinity only. Node 24 (libuv >= 1.49) also applies the
+    // cgroup quota, rounded down, when it is at least one CPU (libuv's uv__get_constrained_cpu).
+    const node20 = (affinity: number) => affinity;
+    const node24 = (affinity: number, quota: number) =>
+      Math.floor(quota) >= 1 ? Math.min(affinity, Math.floor(quota)) : affinity;
+    const at = (raw: string) => `cgroup v2 cpu.max "${raw}" at `;
+
+    it.each([
+      ['150000 100000', 8, { cpus: 1, limit: 1.5, source: at('150000 100000') }],
+      ['250000 100000', 8, { cpus: 2, limit: 2.5, source: at('250000 100000') }],
+      ['200000 100000', 8, { cpus: 2, limit: 2, source: at('200000 100000') }],
+      ['50000 100000', 8, { cpus: 1, limit: 0.5, source: at('50000 100000') }],
+      ['250000 100000', 2, { cpus: 2, limit: 2.5, source: at('250000 100000') }],
+      ['400000 100000', 2, { cpus: 2, limit: 2, source: 'os.availableParallelism()' }],
+    ])('cpu.max "%s" on %i CPUs', (raw, affinity, expected) => {
+      const sources = tree({ proc: '0::/\n', 'cpu.max': raw });
+      const [quota, period] = raw.split(' ').map(Number);
+      for (const model of [node20, node24]) {
+        const budget = detectCpuBudget({
+          ...sources,
+          availableParallelism: () => model(affinity, quota / period),
+        });
+        expect({ model: model.name, ...budget, source: budget.source.replace(root, '') }).toEqual({
+          model: model.name,
+          ...expected,
+        });
+      }
+    });
+  });
+
   it('uses availableParallelism when there are no cgroup files at all', () => {
     const budget = detectCpuBudget({
       cgroupRoot: join(dir, 'nowhere'),
@@ -162,9 +194,30 @@ describe('detectCpuBudget', () => {
     expect(detectCpuBudget({ ...tree({ proc: 'x' }), availableParallelism: () => 0 }).cpus).toBe(1);
   });
 
-  it('reads the real files of this machine without throwing', () => {
-    const budget = detectCpuBudget();
-    expect(budget.cpus).toBeGreaterThanOrEqual(1);
-    expect(budget.cpus).toBeLessThanOrEqual(budget.limit);
+  it("honours its real process's CPU affinity (taskset -c 0: one CPU)", () => {
+    // A real process pinned by the kernel, not a stubbed availableParallelism: the default
+    // sources must be this process's own.
+    const read = (args: string[]) =>
+      JSON.parse(
+        execFileSync(
+          args[0],
+          [
+            ...args.slice(1),
+            process.execPath,
+            '--require',
+            'sucrase/register/ts',
+            '--eval',
+            `console.log(JSON.stringify(require(${JSON.stringify(require.resolve('./cpu-budget'))}).detectCpuBudget()))`,
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as CpuBudget;
+    const pinned = read(['taskset', '-c', '0']);
+    expect(pinned.cpus).toBe(1);
+    expect(pinned.limit).toBeLessThanOrEqual(1);
+    // And unpinned, the same code in this process: no more than the CPUs it may run on.
+    const free = detectCpuBudget();
+    expect(free.cpus).toBeGreaterThanOrEqual(1);
+    expect(free.cpus).toBeLessThanOrEqual(availableParallelism());
   });
 });

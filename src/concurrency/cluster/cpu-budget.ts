@@ -18,7 +18,10 @@ export interface CpuBudgetSources {
   cgroupRoot?: string;
   /** This process's cgroup membership. Default `/proc/self/cgroup`. */
   procSelfCgroup?: string;
-  /** CPUs allowed by cpuset/affinity. Default `os.availableParallelism`. */
+  /**
+   * CPUs allowed by cpuset/affinity. Default `os.availableParallelism`, which on Node 24
+   * (libuv >= 1.49) is already capped by the cgroup quota rounded down; on Node 20 it is not.
+   */
   availableParallelism?: () => number;
 }
 
@@ -34,6 +37,9 @@ const PARALLELISM_SOURCE = 'os.availableParallelism()';
  * CPU quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), rounded down, at least 1 — never the
  * host's core count, which is what a container sees in the list of CPUs. Reads files
  * synchronously, once at startup; a missing or unreadable file means no limit from there.
+ *
+ * A quota wins a tie in whole CPUs: on Node 24 `os.availableParallelism()` has already applied
+ * it (rounded down), and the budget must name the quota, with its exact value, on every Node.
  */
 export function detectCpuBudget(sources: CpuBudgetSources = {}): CpuBudget {
   const root = sources.cgroupRoot ?? '/sys/fs/cgroup';
@@ -43,13 +49,17 @@ export function detectCpuBudget(sources: CpuBudgetSources = {}): CpuBudget {
     source: PARALLELISM_SOURCE,
   };
   for (const limit of quotaLimits(root, membership)) {
-    if (limit.cpus < tightest.cpus) tightest = limit;
+    const fewer = whole(limit.cpus) - whole(tightest.cpus);
+    const quotaTie =
+      fewer === 0 && (tightest.source === PARALLELISM_SOURCE || limit.cpus < tightest.cpus);
+    if (fewer < 0 || quotaTie) tightest = limit;
   }
-  return {
-    cpus: Math.max(1, Math.floor(tightest.cpus)),
-    limit: tightest.cpus,
-    source: tightest.source,
-  };
+  return { cpus: whole(tightest.cpus), limit: tightest.cpus, source: tightest.source };
+}
+
+/** Whole CPUs of a limit: rounded down, at least 1. */
+function whole(cpus: number): number {
+  return Math.max(1, Math.floor(cpus));
 }
 
 function parallelism(read: () => number): number {

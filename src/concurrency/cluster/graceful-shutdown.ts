@@ -52,8 +52,14 @@ export class GracefulShutdown {
     const deadline = setTimeout(() => {
       if (this.drain.openConnections === 0) return; // nothing to cut: not a forced exit
       forced = true;
+      const connections = this.drain.openConnections;
       this.log(
-        `Shutdown timeout: cutting ${this.drain.openConnections} open connection(s)`,
+        {
+          event: 'drain-timeout',
+          connections,
+          ms: timeoutMs,
+          msg: `Shutdown timeout: cutting ${connections} open connection(s)`,
+        },
         'warn',
       );
       this.drain.closeAll();
@@ -62,8 +68,9 @@ export class GracefulShutdown {
       await this.drain.stopAccepting();
       await this.app.close();
     } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
       this.log(
-        `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+        { event: 'shutdown-failed', error: reason, msg: `Shutdown failed: ${reason}` },
         'error',
       );
       forced = true;

@@ -16,3 +16,9 @@ export interface ServedApp {
   /** This process's metrics as plain data (prom-client JSON), when the primary scrapes. */
   metrics?(): Promise<unknown>;
 }
+
+/** The port `app` listens on, if it listens on one. */
+export function listeningPort(app: ServedApp): number | undefined {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
+}

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
+import { RUNNING_FROM_SOURCES, TYPESCRIPT_HOOK_ARGV } from '../from-sources';
 import { killTagged, killUnwatched, SPAWN_TAG_VARIABLE } from './orphans';
 import type { HostMessage, SpawnMessage } from './spawn-host.protocol';
 import type { ProcessExit, SpawnedProcess, Spawner, SpawnerStats, SpawnRequest } from './spawner';
@@ -17,8 +18,7 @@ interface Pending {
   exited: Promise<ProcessExit>;
 }
 
-// Under jest the host runs from its .ts source, like the pool's threads (typescript-hook.cjs).
-const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
+// Under jest the host runs from its .ts source, like the pool's threads.
 const HOST = join(__dirname, `spawn-host${RUNNING_FROM_SOURCES ? '.ts' : '.js'}`);
 
 /**
@@ -108,13 +108,11 @@ export class HelperProcessSpawner implements Spawner {
 
   private start(): ChildProcess {
     this.tag = randomUUID();
-    const host = fork(HOST, [], {
+    const host = fork(HOST, [String(process.pid)], {
       serialization: 'advanced',
       // The host needs nothing of the service's environment (and its secrets).
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [SPAWN_TAG_VARIABLE]: this.tag },
-      execArgv: RUNNING_FROM_SOURCES
-        ? ['--require', join(__dirname, '..', 'typescript-hook.cjs')]
-        : [],
+      execArgv: TYPESCRIPT_HOOK_ARGV ?? [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     host.on('message', (message: HostMessage, handle?: Socket) => this.onMessage(message, handle));

@@ -17,7 +17,7 @@ import type { Socket } from 'node:net';
 import type { HostMessage, ServiceMessage } from './spawn-host.protocol';
 
 function send(message: HostMessage, handle?: Socket): void {
-  if (!process.connected) return;
+  if (!process.connected) return leave();
   // A send that races the service's death fails (EPIPE): that is a goodbye, not a crash.
   process.send!(message, handle, undefined, (error: Error | null) => {
     if (error) leave();
@@ -26,10 +26,14 @@ function send(message: HostMessage, handle?: Socket): void {
 
 /** Process groups started here that have not exited yet. */
 const running = new Set<number>();
+/** The service, as it named itself: it may be gone (and this process re-parented) already. */
+const parent = Number(process.argv[2]) || process.ppid;
 
 process.on('message', (message: ServiceMessage) => {
   if (message.type === 'ping') return send({ type: 'pong', id: message.id });
   if (message.type !== 'spawn') return;
+  // A request the service sent just before it died: nobody would watch the process.
+  if (!process.connected || process.ppid !== parent) return leave();
   const { id, file, args, cwd, env } = message;
   const child = spawn(file, args, {
     cwd,
@@ -45,6 +49,7 @@ process.on('message', (message: ServiceMessage) => {
     );
     return;
   }
+  running.add(pid);
   const pipes = [...child.stdio] as Socket[];
   // These pipes are the service's: not a byte may be read here, nor a pipe closed. A new
   // socket starts reading at once (net.Socket calls read(0)): stop it before libuv polls.
@@ -59,7 +64,6 @@ process.on('message', (message: ServiceMessage) => {
   send({ type: 'stdin', id, pid }, pipes[0]);
   send({ type: 'stdout', id, pid }, pipes[1]);
   send({ type: 'stderr', id, pid }, pipes[2]);
-  running.add(pid);
   child.once('exit', (code, signal) => {
     running.delete(pid);
     send({ type: 'exit', id, code, signal });
@@ -83,8 +87,9 @@ function leave(): void {
 
 process.on('disconnect', leave);
 // And if the channel's end never reports (seen once under load: the service was gone and no
-// 'disconnect' came), the parent's death still shows: this process is re-parented.
-const parent = process.ppid;
+// 'disconnect' came), the parent's death still shows: this process is re-parented. The
+// service names itself (`parent`), as it may die before this runs.
+if (!process.connected || process.ppid !== parent) leave();
 setInterval(() => {
   if (process.ppid !== parent) leave();
 }, 250).unref();

@@ -3,6 +3,9 @@
  * `WorkerPoolModule.forRoot` / `forRootAsync` provides `WorkerPool`; tasks are declared with
  * `defineThreadTask` (a function in a `*.worker.ts` file) or `defineInlineTask`.
  *
+ * Runs in: the app worker. A thread task's `*.worker.ts` file runs on a pool thread; an
+ * inline task runs on the app worker's own event loop (and whatever native pool it uses).
+ *
  * @packageDocumentation
  */
 export { WorkerPoolModule } from './worker-pool.module';
@@ -28,3 +31,4 @@ export {
   WorkerPoolError,
 } from './worker-pool.errors';
 export { ConcurrencyError } from '../concurrency.errors';
+export { ClosedError, QueueFullError, TimedOutError } from '../admission';

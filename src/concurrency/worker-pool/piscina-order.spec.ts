@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { Hold } from '../../../test/support/hold';
+import { TYPESCRIPT_HOOK_ARGV } from '../from-sources';
 
 /*
  * Why WorkerPool keeps its own FIFO (RunLane) in front of piscina: with a signal on every
@@ -20,7 +20,7 @@ describe('piscina queue order (why WorkerPool queues itself)', () => {
       maxThreads: 1,
       idleTimeout: Infinity,
       stricterFIFO: true,
-      execArgv: ['--require', join(__dirname, '..', 'typescript-hook.cjs')],
+      execArgv: TYPESCRIPT_HOOK_ARGV,
     });
     hold = new Hold();
   });

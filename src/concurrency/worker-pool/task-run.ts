@@ -1,3 +1,4 @@
+import { AdmittedRun } from '../admission';
 import { type RunOptions, type Task } from './task';
 import { TaskAbortedError, TaskTimeoutError } from './worker-pool.errors';
 
@@ -5,8 +6,8 @@ import { TaskAbortedError, TaskTimeoutError } from './worker-pool.errors';
 export type OnRunAborted = (run: TaskRun) => void;
 
 /**
- * One call of `WorkerPool.run`, from submission to settlement: the caller's promise, the
- * deadline timer, the caller's signal, and the abort state.
+ * One call of `WorkerPool.run`, from submission to settlement: the caller's promise, and,
+ * through {@link AdmittedRun}, the deadline, the caller's signal and the abort state.
  *
  * It is also the abort signal piscina gets for a thread task. piscina takes any object with
  * `addEventListener('abort', …)`/`removeEventListener` and `aborted`/`reason` (its README,
@@ -15,51 +16,33 @@ export type OnRunAborted = (run: TaskRun) => void;
  * (BENCHMARKS.md §2), so only in-process tasks, whose code may pass the signal on to other
  * APIs, get a real one, made when they start.
  */
-export class TaskRun {
+export class TaskRun extends AdmittedRun<Error> {
   readonly promise: Promise<unknown>;
   /** `performance.now()` at submission, and at start (0 until then). */
   readonly queuedAt = performance.now();
   startedAt = 0;
   /** The deadline as a `Date.now()` time, queue wait included. */
   readonly deadline: number;
-  aborted = false;
-  reason: Error | undefined = undefined;
-  settled = false;
   private input: unknown;
   private resolvePromise!: (output: unknown) => void;
   private rejectPromise!: (error: unknown) => void;
-  private timer: NodeJS.Timeout | undefined = undefined;
   private piscinaListener: (() => void) | undefined = undefined;
-  private callerListener: (() => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;
 
   constructor(
     readonly task: Task<unknown, unknown>,
     input: unknown,
     readonly options: RunOptions,
-    readonly timeoutMs: number,
+    timeoutMs: number,
     private readonly onAborted: OnRunAborted,
   ) {
+    super(timeoutMs, options.signal);
     this.input = input;
     this.promise = new Promise((resolve, reject) => {
       this.resolvePromise = resolve;
       this.rejectPromise = reject;
     });
     this.deadline = Date.now() + timeoutMs;
-  }
-
-  /**
-   * Starts the deadline and listens to the caller's signal. Not in the constructor: an
-   * already-aborted signal reports at once, and `onAborted` should see a whole run.
-   */
-  arm(): void {
-    const { signal } = this.options;
-    if (signal?.aborted) return this.callerAborted();
-    this.timer = setTimeout(expire, this.timeoutMs, this);
-    if (signal) {
-      this.callerListener = () => this.callerAborted();
-      signal.addEventListener('abort', this.callerListener, { once: true });
-    }
   }
 
   /** The input, handed over once at start: the run does not keep it alive while it runs. */
@@ -75,29 +58,12 @@ export class TaskRun {
     return this.controller.signal;
   }
 
-  /** Marks the run aborted, tells piscina and in-process code, then `onAborted`. Idempotent. */
-  abort(reason: Error): void {
-    if (this.aborted || this.settled) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.disarm();
-    this.piscinaListener?.();
-    this.controller?.abort(reason);
-    this.onAborted(this);
-  }
-
   resolve(output: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.disarm();
-    this.resolvePromise(output);
+    if (this.settle()) this.resolvePromise(output);
   }
 
   reject(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.disarm();
-    this.rejectPromise(error);
+    if (this.settle()) this.rejectPromise(error);
   }
 
   /** piscina's side of the signal: it adds one listener per task, and removes it when done. */
@@ -109,18 +75,18 @@ export class TaskRun {
     if (this.piscinaListener === listener) this.piscinaListener = undefined;
   }
 
-  private callerAborted(): void {
-    this.abort(new TaskAbortedError(this.task.name, { cause: this.options.signal?.reason }));
+  protected timeoutReason(): Error {
+    return new TaskTimeoutError(this.task.name, this.timeoutMs);
   }
 
-  private disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.callerListener) this.options.signal?.removeEventListener('abort', this.callerListener);
-    this.callerListener = undefined;
+  protected callerReason(cause: unknown): Error {
+    return new TaskAbortedError(this.task.name, { cause });
   }
-}
 
-function expire(run: TaskRun): void {
-  run.abort(new TaskTimeoutError(run.task.name, run.timeoutMs));
+  /** Tells piscina and in-process code, then the pool. */
+  protected onAbort(reason: Error): void {
+    this.piscinaListener?.();
+    this.controller?.abort(reason);
+    this.onAborted(this);
+  }
 }

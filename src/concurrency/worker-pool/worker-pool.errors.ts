@@ -1,31 +1,27 @@
-import { ConcurrencyError } from '../concurrency.errors';
+import { ClosedError, QueueFullError, TimedOutError } from '../admission';
+import { adoptIntoFamily, ConcurrencyError } from '../concurrency.errors';
 import { WorkerPoolMessages } from './worker-pool.messages';
 
-/** Base of the errors WorkerPool raises itself (a task's own errors pass through unchanged). */
+/**
+ * Base of the errors WorkerPool raises itself (a task's own errors pass through unchanged).
+ * `instanceof` holds for all five, also the three that extend a shared admission base.
+ */
 export abstract class WorkerPoolError extends ConcurrencyError {}
 
 /** The bounded queue is full: push back instead of building a backlog. */
-export class TaskQueueFullError extends WorkerPoolError {
-  override readonly retryAfterSeconds: number;
-
-  constructor(
-    readonly maxQueue: number,
-    retryAfterSeconds = 1,
-  ) {
-    super(WorkerPoolMessages.queueFull(maxQueue));
-    this.retryAfterSeconds = retryAfterSeconds;
+export class TaskQueueFullError extends QueueFullError {
+  constructor(maxQueue: number, retryAfterSeconds = 1) {
+    super(WorkerPoolMessages.queueFull(maxQueue), maxQueue, retryAfterSeconds);
   }
 }
 
 /** The task passed its deadline (queue wait included) and was removed or stopped. */
-export class TaskTimeoutError extends WorkerPoolError {
-  readonly timedOut = true;
-
+export class TaskTimeoutError extends TimedOutError {
   constructor(
     readonly task: string,
-    readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
-    super(WorkerPoolMessages.timedOut(task, timeoutMs));
+    super(WorkerPoolMessages.timedOut(task, timeoutMs), timeoutMs);
   }
 }
 
@@ -50,10 +46,10 @@ export class WorkerCrashedError extends WorkerPoolError {
 }
 
 /** The pool is shutting down or closed. */
-export class PoolClosedError extends WorkerPoolError {
-  override readonly retryAfterSeconds = 5;
-
+export class PoolClosedError extends ClosedError {
   constructor() {
     super(WorkerPoolMessages.closed());
   }
 }
+
+adoptIntoFamily(WorkerPoolError, [TaskQueueFullError, TaskTimeoutError, PoolClosedError]);

@@ -1,4 +1,5 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
+import { getPriority } from 'node:os';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Hold } from '../../../test/support/hold';
 import {
@@ -25,6 +26,7 @@ const spin = fixture(file, 'spin');
 const fail = fixture(file, 'fail');
 const exit = fixture(file, 'exit');
 const exhaustHeap = fixture(file, 'exhaustHeap');
+const priority = fixture(file, 'priority');
 
 describe('WorkerPool', () => {
   let moduleRef: TestingModule | undefined;
@@ -158,6 +160,15 @@ describe('WorkerPool', () => {
     await expect(pool.run(add, { a: 5, b: 5 })).resolves.toBe(10);
   });
 
+  // piscina loads @napi-rs/nice in each thread and ignores a failure to load it: a native
+  // addon that does not load on this Node would only show here.
+  it('runs its threads at the niceness it was given, through the native addon', async () => {
+    const base = getPriority();
+    const pool = await createPool({ threads: 1, niceIncrement: 5 });
+    await expect(pool.run(priority, undefined)).resolves.toBe(Math.min(19, base + 5));
+    expect(getPriority()).toBe(base); // the event loop's thread keeps its own
+  });
+
   it('reports each thread in its stats', async () => {
     const pool = await createPool({ threads: 2 });
     const running = holdTask(pool);
@@ -178,7 +189,16 @@ describe('WorkerPool', () => {
     await pool.run(fail, 'bad input').catch(() => undefined);
     const [thread] = pool.stats().threads;
     expect(thread).toMatchObject({ tasksDone: 2, tasksFailed: 1 });
-    expect(thread.runP99Ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("reports each thread's p99 run time in milliseconds", async () => {
+    const pool = await createPool({ threads: 1 });
+    await pool.run(spin, 50); // 50 ms of the thread's time
+    const [thread] = pool.stats().threads;
+    // At least the 50 ms it spun; far under 50 000 (what microseconds would read), with room
+    // for a loaded machine.
+    expect(thread.runP99Ms).toBeGreaterThanOrEqual(50);
+    expect(thread.runP99Ms).toBeLessThan(5_000);
   });
 
   it('stops a running thread task whose signal aborts, and keeps serving', async () => {

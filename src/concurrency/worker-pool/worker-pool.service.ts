@@ -1,16 +1,8 @@
-import { join } from 'node:path';
 import type { Transferable } from 'node:worker_threads';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Piscina } from 'piscina';
-import { LatencyHistogram, observeTimings, type TimingKind } from '../latency-histogram';
-import { drainUntil } from '../drain';
+import { Executor, RunLane } from '../admission';
+import { TYPESCRIPT_HOOK_ARGV } from '../from-sources';
 import {
   PoolClosedError,
   TaskQueueFullError,
@@ -26,11 +18,7 @@ import {
 import { type WorkerPoolStats } from './worker-pool.stats';
 import { type PiscinaThread, type ThreadTally, tallyThread } from './thread-tally';
 import { type RunOptions, type Task } from './task';
-import { RunLane } from './run-lane';
 import { TaskRun } from './task-run';
-
-// Under jest the app runs from .ts sources, and so must its threads (see the hook file).
-const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
 
 /**
  * Runs CPU-heavy work off the event loop: thread tasks on one fixed-size piscina pool,
@@ -38,30 +26,20 @@ const RUNNING_FROM_SOURCES = __filename.endsWith('.ts');
  * a deadline and its caller's signal.
  */
 @Injectable()
-export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger(WorkerPool.name);
+export class WorkerPool extends Executor implements OnModuleInit, OnApplicationShutdown {
   private readonly options: ResolvedWorkerPoolOptions;
   private readonly threadLane: RunLane<TaskRun>;
   private readonly inlineLane: RunLane<TaskRun>;
   private readonly workers = new Map<number, { thread: PiscinaThread; tally: ThreadTally }>();
   /** Work started and not yet finished: may outlive its caller after a timeout or abort. */
   private readonly working = new Set<Promise<unknown>>();
-  private readonly waitTime = new LatencyHistogram();
-  private readonly runTime = new LatencyHistogram();
   private piscina?: Piscina;
-  private accepting = true;
-  private shutdownDeadline?: number;
-  private readonly counters = {
-    completed: 0,
-    failed: 0,
-    timedOut: 0,
-    aborted: 0,
-    rejected: 0,
-    threadRestarts: 0,
-  };
+  private threadRestarts = 0;
 
   constructor(@Inject(WORKER_POOL_OPTIONS) options: WorkerPoolModuleOptions) {
-    this.options = resolveWorkerPoolOptions(options);
+    const resolved = resolveWorkerPoolOptions(options);
+    super(WorkerPool.name, resolved);
+    this.options = resolved;
     this.threadLane = new RunLane(this.options.threads);
     this.inlineLane = new RunLane(this.options.inlineConcurrency);
   }
@@ -80,16 +58,14 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
       workerHistogram: true,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
       niceIncrement: this.options.niceIncrement,
-      execArgv: RUNNING_FROM_SOURCES
-        ? ['--require', join(__dirname, '..', 'typescript-hook.cjs')]
-        : undefined,
+      execArgv: TYPESCRIPT_HOOK_ARGV,
     });
     piscina.on('workerCreate', (thread: PiscinaThread) =>
       this.workers.set(thread.id, { thread, tally: tallyThread(thread) }),
     );
     piscina.on('workerDestroy', (worker: PiscinaThread) => {
       this.workers.delete(worker.id);
-      if (this.accepting) this.counters.threadRestarts++;
+      if (this.accepting) this.threadRestarts++;
     });
     // A thread that dies with no task emits here; without a listener that would throw.
     piscina.on('error', (error: Error) =>
@@ -146,24 +122,15 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
    * stopped for a timeout or a cancelled request) does not make the pool unready: it keeps
    * queueing, and piscina starts the replacement at once.
    */
-  isReady(): boolean {
+  override isReady(): boolean {
     return this.accepting && this.piscina !== undefined;
-  }
-
-  /**
-   * Calls `listener` with each task's wait (submission to start) and run (start to
-   * settlement) time in ms, as tasks start and settle: what a metrics histogram needs, which
-   * `stats()` percentiles over the whole uptime cannot give. Returns the unsubscribe.
-   */
-  observeTimings(listener: (kind: TimingKind, ms: number) => void): () => void {
-    return observeTimings({ wait: this.waitTime, run: this.runTime }, listener);
   }
 
   /** A point-in-time picture of the pool, for health checks and metrics. Cheap; never throws. */
   stats(): WorkerPoolStats {
     const { threadLane, inlineLane } = this;
     return {
-      accepting: this.accepting,
+      ...this.admissionStats(),
       threads: [...this.workers.values()].map(({ thread, tally }) => ({
         id: thread.id,
         alive: !thread.destroyed && !thread.terminating,
@@ -172,7 +139,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
         tasksFailed: tally.failed,
         runP99Ms: thread.histogram?.p99 ?? 0,
       })),
-      threadRestarts: this.counters.threadRestarts,
+      threadRestarts: this.threadRestarts,
       queueSize: threadLane.queued + inlineLane.queued,
       maxQueue: this.options.maxQueue,
       running: threadLane.running + inlineLane.running,
@@ -181,41 +148,16 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
         queued: inlineLane.queued,
         concurrency: this.options.inlineConcurrency,
       },
-      completed: this.counters.completed,
-      failed: this.counters.failed,
-      timedOut: this.counters.timedOut,
-      aborted: this.counters.aborted,
-      rejected: this.counters.rejected,
-      waitTime: this.waitTime.summary(),
-      runTime: this.runTime.summary(),
       utilization: this.piscina?.utilization ?? 0,
     };
-  }
-
-  /**
-   * Shutdown begins: refuse new work from here on. The `shutdownTimeoutMs` budget starts
-   * now, not when Nest reaches `onApplicationShutdown` after closing the HTTP server.
-   */
-  beforeApplicationShutdown(): void {
-    this.accepting = false;
-    this.shutdownDeadline ??= Date.now() + this.options.shutdownTimeoutMs;
   }
 
   /** Lets accepted work finish within `shutdownTimeoutMs`, then stops every thread. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.piscina) return;
-    this.beforeApplicationShutdown();
-    if (this.pending() > 0) {
-      this.logger.log(`Shutdown: waiting for ${this.pending()} tasks`);
-      if (
-        !(await drainUntil(
-          this.shutdownDeadline!,
-          () => this.pending() > 0,
-          () => this.working,
-        ))
-      ) {
-        this.logger.warn('Shutdown: tasks still queued or running at the timeout are stopped');
-      }
+    const drained = await this.drain(() => this.pending(), this.working, 'tasks');
+    if (!drained) {
+      this.logger.warn('Shutdown: tasks still queued or running at the timeout are stopped');
     }
     // Whatever still waits for a slot will never get one.
     for (const run of [...this.threadLane.drain(), ...this.inlineLane.drain()]) {
@@ -234,14 +176,16 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
 
   /** The error that refuses `task` now (closed, or queue full), counted; else undefined. */
   private refuse(task: Pick<Task<never, unknown>, 'kind'>): Error | undefined {
-    let refusal: Error | undefined;
     const queued = this.threadLane.queued + this.inlineLane.queued;
-    if (!this.accepting || !this.piscina) refusal = new PoolClosedError();
-    else if (this.laneOf(task).mustWait && queued >= this.options.maxQueue) {
-      refusal = new TaskQueueFullError(this.options.maxQueue, this.options.retryAfterSeconds);
-    }
-    if (refusal) this.counters.rejected++;
-    return refusal;
+    return this.refusal(this.laneOf(task).mustWait, queued);
+  }
+
+  protected queueFullError(maxQueue: number, retryAfterSeconds: number): TaskQueueFullError {
+    return new TaskQueueFullError(maxQueue, retryAfterSeconds);
+  }
+
+  protected closedError(): PoolClosedError {
+    return new PoolClosedError();
   }
 
   private laneOf(task: Pick<Task<never, unknown>, 'kind'>): RunLane<TaskRun> {
@@ -287,7 +231,7 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     if (next) this.start(next);
     if (run.settled) return; // an in-process task whose caller already gave up
     if (ok && !run.aborted) {
-      this.counters.completed++;
+      this.outcomes.completed++;
       run.resolve(result);
     } else {
       // failed; or finished, but past its deadline or cancelled
@@ -309,13 +253,14 @@ export class WorkerPool implements OnModuleInit, BeforeApplicationShutdown, OnAp
     // its thread; finish() answers the caller.
   };
 
+  /** Counts how the run ended, and gives the error its caller gets. */
   private classify(run: TaskRun, error: unknown): unknown {
     if (run.aborted) {
-      if (run.reason instanceof TaskTimeoutError) this.counters.timedOut++;
-      else this.counters.aborted++;
+      if (run.reason instanceof TaskTimeoutError) this.outcomes.timedOut++;
+      else this.outcomes.aborted++;
       return run.reason;
     }
-    this.counters.failed++;
+    this.outcomes.failed++;
     if (!this.accepting && isTermination(error)) return new PoolClosedError();
     if (run.task.kind === 'thread' && isThreadDeath(error)) {
       return new WorkerCrashedError(run.task.name, error);

@@ -1,4 +1,4 @@
-import { type LatencySummary } from '../latency-histogram';
+import { type LatencySummary } from '../admission';
 
 /** One pool thread as the health checks see it. */
 export interface ThreadStats {

@@ -146,6 +146,7 @@ export class ClusterHealth {
         killed: runner.killed,
         spawnHelper: runner.spawner,
       },
+      jobs: snapshot?.jobs,
     };
   }
 }

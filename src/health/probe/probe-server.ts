@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import type { ClusterView } from '../../concurrency/cluster';
 import { ClusterHealth, type ProbeAnswer } from './cluster-health';
-import { ClusterMetrics } from './cluster-metrics';
+import { ClusterMetrics } from '../../metrics/cluster.metrics';
 
 export interface ProbeServerOptions {
   port: number;

@@ -15,7 +15,12 @@ import { bodyTooLarge, declaredOver, drainUnread } from '../../common/http/body-
 import { ByteBudget } from '../../common/http/byte-budget';
 import { readAhead } from '../../common/http/read-ahead';
 import { RouteBody } from '../../common/http/route-body';
-import { childProcessConfig, type ChildProcessConfig } from '../../config';
+import {
+  childProcessConfig,
+  type ChildProcessConfig,
+  commandsConfig,
+  type CommandsConfig,
+} from '../../config';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import {
   ApiErrors,
@@ -52,15 +57,16 @@ export class CommandsController implements DescribesOpenApi {
 
   constructor(
     private readonly commands: CommandsService,
-    @Inject(childProcessConfig.KEY) private readonly config: ChildProcessConfig,
+    @Inject(commandsConfig.KEY) private readonly config: CommandsConfig,
+    @Inject(childProcessConfig.KEY) runnerConfig: ChildProcessConfig,
   ) {
-    this.readAheadBudget = new ByteBudget(config.maxInputBytes * config.maxConcurrency);
+    this.readAheadBudget = new ByteBudget(config.maxInputBytes * runnerConfig.maxConcurrency);
   }
 
   /** `POST /commands/:name?param=…`: the body is the command's stdin, its stdout the response. */
   @Post(':name')
   // Any content type, left unread by the parser: streamed to the command as it arrives.
-  @RouteBody({ kind: 'stream', limit: 'childProcess.maxInputBytes' })
+  @RouteBody({ kind: 'stream', limit: 'commands.maxInputBytes' })
   @ApiOperation({
     operationId: 'runCommand',
     summary: 'Run an allowlisted command',

@@ -6,7 +6,7 @@ import { CommandsService } from './commands.service';
 /**
  * `POST /commands/:name`: runs an allowlisted command from config/commands.json.
  * Needs `ChildProcessModule` in the app (global, as AppModule imports it) and the
- * `childProcess` config.
+ * `commands` and `childProcess` configs.
  */
 @Module({
   controllers: [CommandsController],

@@ -1,6 +1,11 @@
 import { Inject, Injectable, type OnModuleInit, NotFoundException } from '@nestjs/common';
 import { echo, echoList } from '../../common/http/messages';
-import { childProcessConfig, type ChildProcessConfig } from '../../config';
+import {
+  childProcessConfig,
+  type ChildProcessConfig,
+  commandsConfig,
+  type CommandsConfig,
+} from '../../config';
 import { ChildProcessRunner, type RunningCommand } from '../../concurrency/child-process';
 import { buildArgs } from './commands.args';
 import { InvalidCommandsConfigError, loadCommands } from './commands.catalog';
@@ -13,12 +18,13 @@ export class CommandsService implements OnModuleInit {
 
   constructor(
     private readonly runner: ChildProcessRunner,
-    @Inject(childProcessConfig.KEY) private readonly config: ChildProcessConfig,
+    @Inject(commandsConfig.KEY) private readonly config: CommandsConfig,
+    @Inject(childProcessConfig.KEY) private readonly runnerConfig: ChildProcessConfig,
   ) {}
 
   /** A bad file, or an executable that cannot be found, stops the service naming the entry. */
   onModuleInit(): void {
-    const file = this.config.commandsFile;
+    const { file } = this.config;
     const commands = loadCommands(file);
     for (const command of commands.values()) {
       try {
@@ -45,7 +51,7 @@ export class CommandsService implements OnModuleInit {
 
   /** The deadline of a run of `name`, queue wait included (0: none); the default for unknown names. */
   deadlineOf(name: string): number {
-    return this.commands.get(name)?.timeoutMs ?? this.config.timeoutMs;
+    return this.commands.get(name)?.timeoutMs ?? this.runnerConfig.timeoutMs;
   }
 
   /** Checks the name and parameters (404, 400) and that the runner could take the run now (503). */

@@ -94,7 +94,7 @@ export class ImageController implements DescribesOpenApi {
   })
   @ApiOperation({
     operationId: 'resizeImage',
-    summary: 'Resize an image on a worker thread',
+    summary: "Resize an image in-process, with libvips on libuv's thread pool",
     description:
       'The body is the raw image (`Content-Type: image/*`) or `multipart/form-data` with a ' +
       '`file` field. Give at least one of `width` and `height`; unknown parameters are refused.',
@@ -129,7 +129,7 @@ export class ImageController implements DescribesOpenApi {
     415: 'Neither image/* nor multipart/form-data, a Content-Encoding other than identity, not an image that can be decoded, or a format not in IMAGE_INPUT_FORMATS (SVG is off by default).',
     503: 'The worker pool queue, the upload memory budget or the resize memory budget is full, or the service is shutting down.',
     504: 'The resize passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
-    500: 'The worker thread running the resize died; it is replaced.',
+    500: 'libvips failed on this image in a way no other status describes; the failure is logged.',
   })
   async resize(
     @Query() query: Record<string, unknown>,

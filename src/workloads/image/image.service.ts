@@ -19,7 +19,7 @@ import { type ResizedImage, type ResizeParams } from './image.types';
 
 /*
  * In-process, not on a thread: sharp already runs libvips on libuv's thread pool, and a hop
- * through a worker thread cost throughput and memory in our benchmark (BENCHMARKS.md).
+ * through a pool thread cost throughput and memory in our benchmark (BENCHMARKS.md).
  * The task still goes through WorkerPool for its queue bound, deadline, cancellation and stats.
  */
 export const resizeImageTask = defineInlineTask('image.resize', resizeImage);

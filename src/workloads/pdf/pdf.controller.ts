@@ -1,14 +1,7 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  Post,
-  Req,
-  StreamableFile,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { requireJsonBody } from '../../common/http/json-body';
 import { RouteBody } from '../../common/http/route-body';
 import { RequestSignal } from '../../common/http/request-signal.decorator';
 import { ApiErrors, binaryContent } from '../../docs';
@@ -27,7 +20,7 @@ export class PdfController {
   @RouteBody({ kind: 'json', limit: 'pdf.maxBodyBytes' })
   @ApiOperation({
     operationId: 'renderReport',
-    summary: 'Render a PDF report on a worker thread',
+    summary: 'Render a PDF report on a pool thread',
     description:
       'A4 pages; a long table breaks across pages with its header row repeated; every page ' +
       'has "Page N of M" in its footer. Unknown fields are refused. Text is drawn with ' +
@@ -49,17 +42,14 @@ export class PdfController {
       'the body also has `field` (e.g. `sections[0].body`) and `codePoint` (e.g. `U+1F980`).',
     503: 'The worker pool queue is full, or the service is shutting down.',
     504: 'Rendering passed WORKER_TASK_TIMEOUT_MS, queue wait included.',
-    500: 'The worker thread rendering the report died; it is replaced.',
+    500: 'The pool thread rendering the report died; it is replaced.',
   })
   async report(
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @RequestSignal() signal: AbortSignal,
   ): Promise<StreamableFile> {
-    // The JSON parser only takes application/json; a multipart body reaches here unparsed.
-    if (request.body === undefined || request.isMultipart()) {
-      throw new UnsupportedMediaTypeException('Content-Type must be application/json');
-    }
+    requireJsonBody(request);
     const report = parseReport(body);
     const pdf = await this.pdf.render(report, signal);
     return new StreamableFile(pdf, {

@@ -54,15 +54,21 @@ export class PdfService implements OnModuleInit {
     }
   }
 
-  async render(report: ReportInput, signal: AbortSignal): Promise<Buffer> {
-    // Checked here, before the report takes a place in the queue: refused input costs a
-    // scan of its text, not a render.
+  /**
+   * Throws the 422 for a character no font has (with `PDF_MISSING_GLYPHS=refuse`): refused
+   * input costs a scan of its text, not a render, nor a place in a queue.
+   */
+  checkGlyphs(report: ReportInput): void {
     const missing =
       this.config.missingGlyphs === 'refuse' && this.book && findMissingGlyph(report, this.book);
     if (missing) {
       const { message, field, codePoint } = new MissingGlyphError(missing);
       throw unprocessable({ name: 'MissingGlyphError', message, field, codePoint });
     }
+  }
+
+  async render(report: ReportInput, signal: AbortSignal): Promise<Buffer> {
+    this.checkGlyphs(report);
     try {
       const bytes = await this.pool.run(
         renderReportTask,

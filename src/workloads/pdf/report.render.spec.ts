@@ -1,5 +1,5 @@
 import { transferableSymbol, valueSymbol } from 'piscina';
-import { extractPdf } from '../../../test/support/pdf-text';
+import { extractPdf } from './test/pdf-text';
 import { renderReportTask } from './pdf.worker';
 import { MissingGlyphError } from './pdf.errors';
 import { renderReport } from './report.render';

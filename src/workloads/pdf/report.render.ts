@@ -38,7 +38,7 @@ interface Canvas {
  * Renders a report to PDF bytes: title, sections, then a table whose header row repeats
  * on every page, and "Page N of M" at the foot of each page. A4. Text is drawn with the
  * fonts of `options.fonts` (read once per thread), right-to-left paragraphs in visual
- * order and aligned right. Pure and CPU-bound: run it on a worker thread, not on the
+ * order and aligned right. Pure and CPU-bound: run it on a pool thread, not on the
  * event loop.
  *
  * @param input - The report; a missing subtitle, sections or table is left out.

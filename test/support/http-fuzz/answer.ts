@@ -1,7 +1,7 @@
 import type { Exchange } from '../exchange';
 import { utf8Bytes } from '../fuzz';
 
-/** The most an error message may cost (issue 10: messages are capped). */
+/** The most an error message may cost (messages are capped). */
 export const MAX_MESSAGE_BYTES = 1024;
 
 /** README, "Logs": the request id sent back is the caller's only when it is one of these. */

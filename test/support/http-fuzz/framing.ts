@@ -16,8 +16,6 @@ export interface RawCase {
   label: string;
 }
 
-const TARGETS = ['POST /images/resize?width=1', 'POST /pdf/report', 'POST /commands/cat'];
-
 function head(line: string, headers: string[]): string {
   return [line, ...headers].join('\r\n') + '\r\n\r\n';
 }
@@ -92,9 +90,13 @@ const defects: fc.Arbitrary<{
   }),
 );
 
-/** A malformed request to one of the routes. */
-export function framingCases(port: number): fc.Arbitrary<RawCase> {
-  return fc.tuple(fc.constantFrom(...TARGETS), defects).map(([target, defect]) => {
+/**
+ * A malformed request to one of `targets` (request lines such as `POST /pdf/report`, the
+ * workloads' routes); `POST /health/live` when there is none.
+ */
+export function framingCases(port: number, targets: string[]): fc.Arbitrary<RawCase> {
+  const lines = targets.length > 0 ? targets : ['POST /health/live'];
+  return fc.tuple(fc.constantFrom(...lines), defects).map(([target, defect]) => {
     const host = defect.label === 'HTTP/1.1 without Host' ? [] : [`Host: 127.0.0.1:${port}`];
     const body = defect.body ?? '';
     const framing = defect.headers.some((h) => /^(content-length|transfer-encoding):/i.test(h))

@@ -1,26 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { OpenAPIObject, OperationObject } from '@nestjs/swagger';
 import { descendantsOf } from '../processes';
 import { freePort, ServiceProcess } from '../service-process';
 
 /**
- * The configuration the HTTP fuzz runs the service with: one process, deadlines short
- * enough to wait for, and limits small enough that the most a request may cost is cheap
- * on a shared machine. Every deadline and bound of the properties derives from these.
+ * The configuration the HTTP fuzz runs the service with: one process and deadlines short
+ * enough to wait for. Each workload's kit adds the limits of its routes, small enough that
+ * the most a request may cost is cheap on a shared machine (WorkloadFuzz.env). Every
+ * deadline and bound of the properties derives from these.
  */
 export const FUZZ_LIMITS = {
-  taskTimeoutMs: 5_000, // WORKER_TASK_TIMEOUT_MS: images and PDFs, queue wait included
+  taskTimeoutMs: 5_000, // WORKER_TASK_TIMEOUT_MS: pool and in-process tasks, queue wait included
   commandTimeoutMs: 3_000, // CHILD_PROCESS_TIMEOUT_MS: commands without their own
   killGraceMs: 500, // CHILD_PROCESS_KILL_GRACE_MS
-  commandMaxInputBytes: 1024 * 1024,
-  imageMaxInputBytes: 2 * 1024 * 1024,
-  imageMaxInputPixels: 4_000_000,
-  imageMaxOutputPixels: 4_000_000,
-  imageMaxOutputDimension: 8_192,
-  pdfMaxBodyBytes: 1024 * 1024,
-  pdfMaxPages: 20,
   readyHysteresisMs: 2_000,
 };
 
@@ -35,13 +28,11 @@ export const GRACE_MS = 2_000;
 
 /**
  * The service's resident memory must stay under this: the idle process (about 150 MiB)
- * plus what the limits above let a request hold (a 2 MiB upload, a 4 MP image decoded
- * and encoded, a 1 MiB JSON report on a pool thread, a 1 MiB command input), with room for
+ * plus what the shipped workloads' fuzz limits let a request hold (a 2 MiB upload, a 4 MP
+ * image decoded and encoded, a 1 MiB JSON report on a pool thread, a 1 MiB command input), with room for
  * allocator caches; far under the 1 GiB a worker is given in deploy/kubernetes.
  */
 export const RSS_BOUND_MB = 512;
-
-const COMMANDS = join(__dirname, '..', '..', 'fixtures', 'commands.fuzz.json');
 
 export class FuzzedService {
   private constructor(
@@ -50,27 +41,20 @@ export class FuzzedService {
     private readonly document: OpenAPIObject,
   ) {}
 
-  /** `node dist/main.js` in one process, with the fuzz configuration and command allowlist. */
-  static async start(): Promise<FuzzedService> {
+  /** `node dist/main.js` in one process, with the fuzz configuration and the workloads' `env`. */
+  static async start(env: Record<string, string>): Promise<FuzzedService> {
     const port = await freePort();
     const limits = FUZZ_LIMITS;
     const service = new ServiceProcess({
       PORT: String(port),
       CLUSTER_ENABLED: 'false',
       LOG_LEVEL: 'warn',
-      COMMANDS_CONFIG: COMMANDS,
       WORKER_TASK_TIMEOUT_MS: String(limits.taskTimeoutMs),
       CHILD_PROCESS_TIMEOUT_MS: String(limits.commandTimeoutMs),
       CHILD_PROCESS_KILL_GRACE_MS: String(limits.killGraceMs),
-      CHILD_PROCESS_MAX_INPUT_BYTES: String(limits.commandMaxInputBytes),
-      IMAGE_MAX_INPUT_BYTES: String(limits.imageMaxInputBytes),
-      IMAGE_MAX_INPUT_PIXELS: String(limits.imageMaxInputPixels),
-      IMAGE_MAX_OUTPUT_PIXELS: String(limits.imageMaxOutputPixels),
-      IMAGE_MAX_OUTPUT_DIMENSION: String(limits.imageMaxOutputDimension),
-      PDF_MAX_BODY_BYTES: String(limits.pdfMaxBodyBytes),
-      PDF_MAX_PAGES: String(limits.pdfMaxPages),
       HEALTH_READY_HYSTERESIS_MS: String(limits.readyHysteresisMs),
       API_DOCS_ENABLED: 'true',
+      ...env,
     });
     try {
       await service.waitForOk(`http://127.0.0.1:${port}/health/ready`, 30_000);

@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { type FuzzCase, fuzzCase } from './case';
-import { multipart } from './multipart';
 
 /*
  * Bodies that stop arriving: the request declares its length (or is chunked), sends part of
  * it, then waits without sending more (`hold`) or ends its side of the connection (`close`).
- * Held, it must still be answered within its route's deadline (issue 10: no request
+ * Held, it must still be answered within its route's deadline (no request
  * unanswered past its deadline, body reading included); closed, nothing may be left running.
  */
 
@@ -16,69 +15,15 @@ export interface TransferRoute {
   type: string;
   body: Buffer;
   deadlineMs: number;
-}
-
-/** Routes and bodies to cut, given a real image and the service's deadlines. */
-export function transferRoutes(
-  image: Buffer,
-  deadlines: { taskMs: number; commandMs: number },
-): TransferRoute[] {
-  const form = multipart('cut', [{ name: 'file', filename: 'a.png', data: image }]);
-  const report = Buffer.from(
-    JSON.stringify({ title: 'cut', sections: [{ heading: 'h', body: 'x'.repeat(5_000) }] }),
-  );
-  const input = Buffer.alloc(200_000, 'in\n');
-  return [
-    {
-      operationId: 'resizeImage',
-      path: '/images/resize?width=8',
-      type: 'image/png',
-      body: image,
-      deadlineMs: deadlines.taskMs,
-    },
-    {
-      operationId: 'resizeImage',
-      path: '/images/resize?width=8',
-      type: form.type,
-      body: form.data,
-      deadlineMs: deadlines.taskMs,
-    },
-    {
-      operationId: 'renderReport',
-      path: '/pdf/report',
-      type: 'application/json',
-      body: report,
-      deadlineMs: deadlines.taskMs,
-    },
-    {
-      operationId: 'runCommand',
-      path: '/commands/cat',
-      type: 'application/octet-stream',
-      body: input,
-      deadlineMs: deadlines.commandMs,
-    },
-    {
-      operationId: 'runCommand',
-      path: '/commands/count',
-      type: 'application/octet-stream',
-      body: input,
-      deadlineMs: deadlines.commandMs,
-    },
-    {
-      operationId: 'runCommand',
-      path: '/commands/quiet',
-      type: 'application/octet-stream',
-      body: input,
-      deadlineMs: deadlines.commandMs,
-    },
-  ];
+  /** Whether a 200 may be cut short (a route that streams its answer). */
+  streams?: boolean;
 }
 
 /** A cut request to one of `routes`, with the statuses its route documents (plus 408). */
 export function transferCases(
   routes: TransferRoute[],
   documented: (operationId: string) => number[],
-): fc.Arbitrary<FuzzCase & { operationId: string }> {
+): fc.Arbitrary<FuzzCase & { route: TransferRoute }> {
   return fc
     .tuple(
       fc.constantFrom(...routes),
@@ -105,6 +50,6 @@ export function transferCases(
         ],
         deadlineMs: route.deadlineMs,
       });
-      return Object.assign(kase, { operationId: route.operationId });
+      return Object.assign(kase, { route });
     });
 }

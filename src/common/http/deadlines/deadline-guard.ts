@@ -8,7 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { appConfig, type AppConfig } from '../../../config';
 import { MetricsService } from '../../../metrics/metrics.service';
 import { RouteDeadlines } from './route-deadlines';
@@ -43,14 +43,7 @@ export class DeadlineGuard implements OnApplicationBootstrap, OnApplicationShutd
     @Optional() metrics?: MetricsService,
   ) {
     deadlines.defaultMs = config.requestDeadlineMs;
-    this.unanswered =
-      metrics &&
-      new Counter({
-        name: 'http_requests_unanswered_total',
-        help: 'Requests answered by the deadline guard: nothing else answered them in time',
-        labelNames: ['route'],
-        registers: [metrics.registry],
-      });
+    this.unanswered = metrics?.httpUnanswered;
   }
 
   onApplicationBootstrap(): void {

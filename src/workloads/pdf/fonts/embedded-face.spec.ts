@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
-import { extractPdf } from '../../../../test/support/pdf-text';
+import { extractPdf } from '../test/pdf-text';
 import { embeddedFace } from './embedded-face';
 import type { Face } from './font-face';
 

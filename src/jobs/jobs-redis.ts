@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import IORedis, { type RedisOptions } from 'ioredis';
+import { jobsConfig, type JobsConfig } from '../config';
+
+/** The queue's name in Redis (keys `bull:jobs:…`). */
+export const JOBS_QUEUE = 'jobs';
+/** BullMQ's default key prefix, kept so tools that read BullMQ queues find ours. */
+export const JOBS_PREFIX = 'bull';
+
+/**
+ * The Redis connections of this process, all from `REDIS_URL`:
+ * - `command`: the queue's and the routes' (status, results, cancellation), which must answer
+ *   or fail fast: no offline queue, so while Redis is down a route answers 503 at once
+ *   instead of holding the request;
+ * - `worker()`: the job worker's, which waits for Redis as long as it takes (BullMQ wants
+ *   `maxRetriesPerRequest: null` on it) and duplicates itself for its blocking reads;
+ * - `subscriber`: hears cancellations of jobs this process runs.
+ * ioredis reconnects each by itself after an outage.
+ */
+@Injectable()
+export class JobsRedis {
+  readonly command: IORedis;
+  readonly subscriber: IORedis;
+  private readonly logger = new Logger('Jobs');
+  private readonly clients: IORedis[] = [];
+  /** Whether the command connection was last seen up: state changes are logged once each. */
+  private up?: boolean;
+
+  constructor(@Inject(jobsConfig.KEY) private readonly config: JobsConfig) {
+    this.command = this.connect('command', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.subscriber = this.connect('subscriber', { maxRetriesPerRequest: null });
+  }
+
+  /** A connection for a BullMQ Worker. */
+  worker(): IORedis {
+    return this.connect('worker', { maxRetriesPerRequest: null });
+  }
+
+  /** `ready` while Redis answers; else ioredis' state (`connecting`, `reconnecting`…). */
+  get state(): string {
+    return this.command.status;
+  }
+
+  get ready(): boolean {
+    return this.command.status === 'ready';
+  }
+
+  /** Closes every connection (the last step of the job queue's shutdown). */
+  async close(): Promise<void> {
+    const open = this.clients.filter((client) => client.status !== 'end');
+    await Promise.all(open.map((client) => client.quit().catch(() => client.disconnect())));
+  }
+
+  private connect(role: string, options: RedisOptions): IORedis {
+    const client = new IORedis(this.config.redisUrl!, {
+      connectionName: `nest-concurrency-starter:${role}`,
+      // Reconnect forever, at most every 2 s: an outage ends by itself.
+      retryStrategy: (times) => Math.min(times * 100, 2_000),
+      ...options,
+    });
+    // Without a listener an unreachable Redis would throw; each change is logged once.
+    client.on('error', (error: Error) => {
+      if (role === 'command') this.changed(false, error.message);
+    });
+    if (role === 'command') client.on('ready', () => this.changed(true, 'ready'));
+    this.clients.push(client);
+    return client;
+  }
+
+  private changed(up: boolean, reason: string): void {
+    if (up === this.up) return;
+    this.up = up;
+    const event = { event: 'jobs.redis', up, reason };
+    if (up) this.logger.log({ ...event, msg: 'Redis (REDIS_URL) is up: jobs are on' });
+    else this.logger.warn({ ...event, msg: `Redis (REDIS_URL) is down: ${reason}` });
+  }
+}

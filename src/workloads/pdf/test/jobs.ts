@@ -1,0 +1,107 @@
+/** Talking to the job routes of a running service, as a client would (fetch over a socket). */
+import { setTimeout as delay } from 'node:timers/promises';
+import { parsePrometheus } from '../../../../test/support/prometheus';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+  bytes: Buffer;
+}
+
+/** Sends a request and reads the whole answer (JSON bodies parsed). */
+export async function call(
+  base: string,
+  path: string,
+  init: {
+    method?: string;
+    json?: unknown;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Answer> {
+  const headers = {
+    ...(init.json !== undefined && { 'content-type': 'application/json' }),
+    ...init.headers,
+  };
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  const res = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers, body });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const json = res.headers.get('content-type')?.startsWith('application/json');
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: json ? (JSON.parse(bytes.toString()) as Record<string, unknown>) : {},
+    bytes,
+  };
+}
+
+/** `POST /jobs/pdf-report`, expecting 202; resolves to the job's id. */
+export async function enqueueReport(base: string, report: unknown): Promise<string> {
+  const answer = await call(base, '/jobs/pdf-report', { method: 'POST', json: report });
+  if (answer.status !== 202)
+    throw new Error(`enqueue: ${answer.status} ${answer.bytes.toString()}`);
+  return answer.body.id as string;
+}
+
+/** Polls `GET /jobs/{id}` until its status is one of `statuses`; resolves to the job. */
+export async function waitForStatus(
+  base: string,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    const answer = await call(base, `/jobs/${id}`).catch((error: Error) => ({
+      body: error.message,
+    }));
+    last = answer.body;
+    const status = (answer.body as { status?: string }).status;
+    if (status && statuses.includes(status)) return answer.body as Record<string, unknown>;
+    await delay(50);
+  }
+  throw new Error(
+    `job ${id} not ${statuses.join('|')} after ${timeoutMs} ms: ${JSON.stringify(last)}`,
+  );
+}
+
+/** A sample of the service's /metrics (the probe port), by name and labels; 0 when absent. */
+export async function metric(
+  probeBase: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`${probeBase}/metrics`)).text();
+  // Only the family asked for: Node's own event-loop gauges may read "Nan" right after a reset.
+  const family = text
+    .split('\n')
+    .filter((line) => line.replace(/^# (HELP|TYPE) /, '').startsWith(name))
+    .join('\n');
+  return parsePrometheus(family)
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** A report that keeps a pool thread busy for seconds (hundreds of pages of text). */
+export function slowReport(sections: number) {
+  const body = 'lorem ipsum dolor sit amet '.repeat(700);
+  return {
+    title: 'A long report',
+    sections: Array.from({ length: sections }, (_, i) => ({ heading: `Part ${i + 1}`, body })),
+  };
+}
+
+/** Polls `condition` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await delay(100);
+  }
+}
