@@ -51,18 +51,6 @@ export class RunLane<Run> {
     return undefined;
   }
 
-  /**
-   * Takes the oldest waiting run out of the queue without giving it a slot: for an executor
-   * that hands a run on early, ahead of its slot (the worker pool's next thread task).
-   */
-  shift(): Run | undefined {
-    for (const next of this.waiting) {
-      this.waiting.delete(next);
-      return next;
-    }
-    return undefined;
-  }
-
   /** Empties the queue, returning what waited (the pool is closing). */
   drain(): Run[] {
     const runs = [...this.waiting];

@@ -35,15 +35,6 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
   private readonly working = new Set<Promise<unknown>>();
   private piscina?: Piscina;
   private threadRestarts = 0;
-  /**
-   * The oldest waiting thread run, already handed to piscina while every thread is busy:
-   * piscina posts it to the first thread that answers, in the same tick as the answer,
-   * instead of a thread idling until that answer's promise has settled here and the next
-   * run is sent (BENCHMARKS.md §2). It still counts as queued (stats, `maxQueue`, the wait
-   * histogram) until then. One at most: piscina serves two or more waiting tasks that carry
-   * a signal last-in first-out (piscina issue #899).
-   */
-  private next: TaskRun | undefined = undefined;
 
   constructor(@Inject(WORKER_POOL_OPTIONS) options: WorkerPoolModuleOptions) {
     const resolved = resolveWorkerPoolOptions(options);
@@ -69,8 +60,6 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
       niceIncrement: this.options.niceIncrement,
       execArgv: TYPESCRIPT_HOOK_ARGV,
     });
-    // No hand-on here: a thread emits this before piscina gives it what waits in its queue,
-    // so a run handed on now would overtake those.
     piscina.on('workerCreate', (thread: PiscinaThread) =>
       this.workers.set(thread.id, { thread, tally: tallyThread(thread) }),
     );
@@ -115,11 +104,7 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
     // Our own FIFO in front of piscina's: piscina 5 puts a task that carries a signal (every
     // task here, for its deadline) at the head of its skip queue when no thread is free, so
     // its order would be last-in first-out even with stricterFIFO (piscina issue #899).
-    if (!run.settled) {
-      const lane = this.laneOf(task);
-      if (lane.enter(run)) this.start(run);
-      else if (lane === this.threadLane) this.handOnNext();
-    }
+    if (!run.settled && this.laneOf(task).enter(run)) this.start(run);
     return run.promise as Promise<Output>;
   }
 
@@ -155,7 +140,7 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
         runP99Ms: thread.histogram?.p99 ?? 0,
       })),
       threadRestarts: this.threadRestarts,
-      queueSize: this.queued(),
+      queueSize: threadLane.queued + inlineLane.queued,
       maxQueue: this.options.maxQueue,
       running: threadLane.running + inlineLane.running,
       inline: {
@@ -189,15 +174,10 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
     return this.threadLane.queued + this.inlineLane.queued + this.working.size;
   }
 
-  /** Tasks waiting for a slot, the one handed to piscina ahead of its slot included. */
-  private queued(): number {
-    return this.threadLane.queued + this.inlineLane.queued + (this.next ? 1 : 0);
-  }
-
   /** The error that refuses `task` now (closed, or queue full), counted; else undefined. */
   private refuse(task: Pick<Task<never, unknown>, 'kind'>): Error | undefined {
-    const mustWait = this.laneOf(task).mustWait || (task.kind === 'thread' && !!this.next);
-    return this.refusal(mustWait, this.queued());
+    const queued = this.threadLane.queued + this.inlineLane.queued;
+    return this.refusal(this.laneOf(task).mustWait, queued);
   }
 
   protected queueFullError(maxQueue: number, retryAfterSeconds: number): TaskQueueFullError {
@@ -214,35 +194,14 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
 
   /** Starts a run that holds a slot of its lane; the slot is freed when the work settles. */
   private start(run: TaskRun): void {
-    this.markStarted(run);
-    this.launch(run);
-  }
-
-  private markStarted(run: TaskRun): void {
     run.startedAt = performance.now();
     this.waitTime.record(run.startedAt - run.queuedAt);
-  }
-
-  private launch(run: TaskRun): void {
     const work = this.startWork(run);
     this.working.add(work);
     work.then(
       (output) => this.finish(run, work, true, output),
       (error) => this.finish(run, work, false, error),
     );
-  }
-
-  /**
-   * Hands the oldest waiting thread run to piscina ahead of its slot (see `next`), when
-   * there is none there yet and every thread is up: while one is being replaced, a second
-   * task waiting in piscina could overtake the first.
-   */
-  private handOnNext(): void {
-    if (this.next || !this.piscina || this.workers.size < this.options.threads) return;
-    const run = this.threadLane.shift();
-    if (!run) return;
-    this.next = run;
-    this.launch(run);
   }
 
   /** Starts the work itself; a synchronous throw becomes a rejection, so slots are always released. */
@@ -266,15 +225,10 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
 
   /** The work settled: its slot goes to the next run (started now), then its caller is answered. */
   private finish(run: TaskRun, work: Promise<unknown>, ok: boolean, result: unknown): void {
+    this.runTime.record(performance.now() - run.startedAt);
     this.working.delete(work);
-    if (run === this.next) {
-      // Ended in piscina's queue, without a slot: aborted there, or the pool is closing.
-      this.next = undefined;
-      this.handOnNext();
-    } else {
-      this.runTime.record(performance.now() - run.startedAt);
-      this.passSlot(run.task);
-    }
+    const next = this.laneOf(run.task).release();
+    if (next) this.start(next);
     if (run.settled) return; // an in-process task whose caller already gave up
     if (ok && !run.aborted) {
       this.outcomes.completed++;
@@ -285,29 +239,10 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
     }
   }
 
-  /**
-   * A slot was freed. A thread run already in piscina takes it (piscina gave it the thread
-   * that answered, or gives it that thread's successor), and the next one is handed on;
-   * else the lane's oldest waiting run starts.
-   */
-  private passSlot(task: Pick<Task<never, unknown>, 'kind'>): void {
-    const handedOn = task.kind === 'thread' ? this.next : undefined;
-    if (handedOn) {
-      this.next = undefined;
-      this.markStarted(handedOn);
-      this.handOnNext();
-      return;
-    }
-    const next = this.laneOf(task).release();
-    if (next) this.start(next);
-  }
-
   /** From {@link TaskRun.abort}: the deadline passed or the caller's signal aborted. */
   private readonly runAborted = (run: TaskRun): void => {
     if (run.startedAt === 0) {
-      // Queued (or refused before it queued). If it was handed to piscina ahead of its slot,
-      // piscina, listening on the run, has taken it out of its own queue.
-      this.laneOf(run.task).remove(run);
+      this.laneOf(run.task).remove(run); // queued (or refused before it queued)
       run.reject(this.classify(run, run.reason));
     } else if (run.task.kind === 'inline') {
       // An in-process task may run on: its caller learns of the timeout or abort at once,
