@@ -29,7 +29,7 @@ const { fmt, median, sleep, table } = require('./lib.cjs');
 const { startLoad } = require('./load.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
 const { UV_THREADPOOL_SIZE, startRunner, startServer } = require('./processes.cjs');
-const { cpuByGroup, threadCpu, threadKinds } = require('./threads.cjs');
+const { cpuByGroup, threadCpu } = require('./threads.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const QUERY = 'width=300&format=jpeg';
@@ -159,17 +159,8 @@ async function isolateChild(heavy) {
   if (heavy) require(join(ROOT, 'dist', 'app.module.js'));
   const { readFileSync } = require('node:fs');
   const { resizeImage } = require(join(ROOT, 'dist', 'workloads', 'image', 'image.resize.js'));
-  const { WorkingMemory } = require(join(ROOT, 'dist', 'workloads', 'image', 'image.cost.js'));
-  const { imageConfig } = require(join(ROOT, 'dist', 'config', 'image.config.js'));
-  const config = imageConfig();
-  const input = {
-    data: readFileSync(process.env.IMAGE_PATH),
-    params: PARAMS,
-    maxInputPixels: config.maxInputPixels,
-    maxOutputPixels: config.maxOutputPixels,
-    inputFormats: config.inputFormats,
-    memory: new WorkingMemory(config.maxMemoryBytes),
-  };
+  const { resizeInput } = require('./image-input.cjs');
+  const input = resizeInput(readFileSync(process.env.IMAGE_PATH), PARAMS);
   const op = () =>
     resizeImage(input, { signal: new AbortController().signal, deadline: Date.now() + 30_000 });
   process.on('message', async (count) => {
