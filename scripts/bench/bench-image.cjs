@@ -150,8 +150,8 @@ const SERVICE_ENV = {
  * Starts `node <root>/dist/main.js`, checks one resize, and returns the section's variant
  * for it (closed-loop load on SERVICE_CONNECTIONS connections), with `server` and `out`.
  */
-async function serviceVariant(name, root, image, stops) {
-  const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV);
+async function serviceVariant(name, root, image, stops, execArgv = []) {
+  const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, { execArgv });
   stops.push(() => server.stop());
   const url = `${server.url}/images/resize?${QUERY}`;
   const response = await fetch(url, {
@@ -195,7 +195,7 @@ async function serviceVariant(name, root, image, stops) {
 const serverMs = (r) => (r.cores.server / r.perSecond) * 1000;
 const directMs = (r) => (r.cores.direct / r.perSecond) * 1000;
 
-async function benchImage({ duration, rounds, imageBaseline }) {
+async function benchImage({ duration, rounds, imageBaseline, imageFlags }) {
   heading('3b. Image throughput: service vs direct in-line resizeImage');
   const image = await testJpeg();
   const stops = [];
@@ -209,6 +209,9 @@ async function benchImage({ duration, rounds, imageBaseline }) {
         image,
         stops,
       ));
+    const flagged =
+      imageFlags &&
+      (await serviceVariant(`service ${imageFlags}`, ROOT, image, stops, imageFlags.split(' ')));
     const direct = await startRunner('direct image', {
       mode: 'image-inline',
       concurrency: CONCURRENCY,
@@ -223,7 +226,8 @@ async function benchImage({ duration, rounds, imageBaseline }) {
       threads: directThreads,
       measure: runnerRound(direct, directThreads),
     };
-    const variants = [service, ...(baseline ? [baseline] : []), directVariant];
+    const others = [baseline, flagged].filter(Boolean);
+    const variants = [service, ...others, directVariant];
     for (const v of variants) await v.measure(WARMUP_SECONDS);
     // Which thread is which, once every side has run and started its threads (threads.cjs).
     for (const v of variants) v.threads.kinds = threadKinds(v.threads.pid);
@@ -251,7 +255,7 @@ async function benchImage({ duration, rounds, imageBaseline }) {
       return { comparison, cpuRatios };
     };
     const after = compare(service);
-    const before = baseline && compare(baseline);
+    const compared = others.map((v) => [v, compare(v)]);
     return {
       verdicts: [
         verdict('image resizes/s service/direct', after.comparison.rounds, GOAL, {
@@ -261,12 +265,10 @@ async function benchImage({ duration, rounds, imageBaseline }) {
           atMost: true,
           goalText: `≤ ${CPU_GOAL}×`,
         }),
-        ...(before
-          ? [
-              verdict(`image resizes/s ${baseline.short}/direct`, before.comparison.rounds),
-              verdict(`image CPU per resize ${baseline.short}/direct`, before.cpuRatios),
-            ]
-          : []),
+        ...compared.flatMap(([v, { comparison, cpuRatios }]) => [
+          verdict(`image resizes/s ${v.short}/direct`, comparison.rounds),
+          verdict(`image CPU per resize ${v.short}/direct`, cpuRatios),
+        ]),
       ],
       raw: strip(results),
     };

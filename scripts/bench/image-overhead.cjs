@@ -4,7 +4,7 @@
  * with section 3b's image, query and load (8 connections, 2 slots) against its direct loop
  * (resizeImage, 2 in flight). After `npm run build`:
  *
- *   node scripts/bench/image-overhead.cjs gc [--seconds=30] [--baseline=REVISION] [--flags=F]
+ *   node scripts/bench/image-overhead.cjs gc [--seconds=30] [--warmup=30] [--baseline=REVISION] [--flags=F]
  *       V8's garbage collections during the load (node --trace-gc-nvp): scavenges and
  *       mark-compacts, KiB allocated and promoted per resize, main-thread pauses per resize.
  *       `--flags` adds node flags to a second run of this checkout's service (e.g.
@@ -97,7 +97,7 @@ function gcSummary(lines, resizes) {
   };
 }
 
-async function gc({ seconds, baseline, flags }) {
+async function gc({ seconds, warmup, baseline, flags }) {
   const image = await testImage();
   const rows = [];
   for (const { name, root, execArgv } of services(baseline, flags)) {
@@ -107,10 +107,15 @@ async function gc({ seconds, baseline, flags }) {
       onLine: (line) => lines.push(line),
     });
     const load = startLoad(serviceLoad(server, image));
-    await sleep(1000);
+    await sleep(warmup * 1000);
     const from = lines.length;
     const window = await load.measure(seconds);
     rows.push([name, gcSummary(lines.slice(from), window.ok)]);
+    const last = lines
+      .slice(from)
+      .filter((line) => / gc=(?!s )\S+ /.test(line))
+      .at(-1);
+    if (last) console.log(`${name}, last mark-compact: ${last}`);
     await load.stop();
     await server.stop();
   }
@@ -126,7 +131,9 @@ async function gc({ seconds, baseline, flags }) {
   await sleep(200); // the last lines
   rows.push(['direct', gcSummary(lines.slice(from), round.ops)]);
   await direct.stop();
-  console.log(`Garbage collection during ${seconds} s of load (node --trace-gc-nvp):\n`);
+  console.log(
+    `Garbage collection during ${seconds} s of load after ${warmup} s (node --trace-gc-nvp):\n`,
+  );
   table(
     [
       'variant',
@@ -361,7 +368,12 @@ async function main() {
   const mode = positionals[0];
   const baseline = values.baseline;
   if (mode === 'gc') {
-    return gc({ seconds: Number(values.seconds ?? 30), baseline, flags: values.flags });
+    return gc({
+      seconds: Number(values.seconds ?? 30),
+      warmup: Number(values.warmup),
+      baseline,
+      flags: values.flags,
+    });
   }
   if (mode === 'isolate') return isolate({ rounds: Number(values.rounds) });
   if (mode === 'perf') {

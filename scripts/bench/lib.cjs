@@ -18,7 +18,7 @@ const SECTIONS = [
 
 const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [--duration=SECONDS]
                                  [--rounds=N] [--tasks=N] [--pool-threads=N] [--json=FILE]
-                                 [--image-baseline=REVISION]
+                                 [--image-baseline=REVISION] [--image-flags=FLAGS]
 
   --only      sections to run, comma-separated (default: all)
   --duration  seconds of each measured window (default: 5)
@@ -30,7 +30,10 @@ const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [
   --json      also write every round's raw figures to FILE
   --image-baseline
               also run the service as of REVISION (built once in a temporary
-              directory) in the image section's rounds: before and after a change`;
+              directory) in the image section's rounds: before and after a change
+  --image-flags
+              also run this checkout's service with these node flags (space-
+              separated) in the image section's rounds`;
 
 /** Reads the command-line flags; exits with the usage on a bad one. */
 function readFlags(argv) {
@@ -46,6 +49,7 @@ function readFlags(argv) {
         'pool-threads': { type: 'string' },
         json: { type: 'string' },
         'image-baseline': { type: 'string' },
+        'image-flags': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -75,6 +79,7 @@ function readFlags(argv) {
         : Math.round(positive(values['pool-threads'], 'pool-threads', 1, 256)),
     json: values.json,
     imageBaseline: values['image-baseline'],
+    imageFlags: values['image-flags'],
   };
 }
 
