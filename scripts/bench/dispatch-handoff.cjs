@@ -3,73 +3,41 @@
  * Where WorkerPool.run's dispatch cost over raw piscina goes (BENCHMARKS.md §2, Findings):
  * section 2's trivial task, 2 threads, 64 callers in flight, in this process, through raw
  * piscina with every task inside piscina, through raw piscina behind a RunLane of N slots
- * (at most N tasks inside piscina: N = 2 is WorkerPool's old hand-off, one per thread),
+ * (at most N tasks inside piscina: N = 2 is WorkerPool's own, one per thread),
  * through raw piscina with only 2 callers, and through WorkerPool.run. After `npm run build`:
  *
  *   node scripts/bench/dispatch-handoff.cjs [--rounds=9] [--tasks=20000] [--before=DIR]
  *
- * `--before=DIR` also runs the WorkerPool of another build (a copy of `dist/`, inside this
- * checkout so that it finds node_modules) in the same interleaved rounds.
+ * `--before=DIR` also runs the WorkerPool of another build in the same interleaved rounds: a
+ * directory holding that build's `dist/`, inside this checkout so that it finds node_modules.
  */
-const { join, resolve } = require('node:path');
+const { resolve } = require('node:path');
 const { parseArgs } = require('node:util');
-const { Piscina } = require('piscina');
+const { THREADS, behindLane, rawPiscina, startPool } = require('./bench-dispatch.cjs');
 const { closedLoop } = require('./closed-loop.cjs');
 const { fmt, interleave, median, perRound, table } = require('./lib.cjs');
 
-const THREADS = 2;
 const IN_FLIGHT = 64;
-const ADD_WORKER = join(__dirname, 'fixtures', 'add.worker.cjs');
-const DIST = join(__dirname, '..', '..', 'dist');
+const ROOT = resolve(__dirname, '..', '..');
 
-const rawPiscina = () =>
-  new Piscina({
-    filename: ADD_WORKER,
-    minThreads: THREADS,
-    maxThreads: THREADS,
-    idleTimeout: Infinity,
-    stricterFIFO: true,
-  });
-
-/** Raw piscina behind a RunLane of `slots`: at most `slots` tasks inside piscina. */
-function behindLane(slots) {
-  const { RunLane } = require(join(DIST, 'concurrency', 'admission', 'run-lane.js'));
+/** The trivial task on raw piscina with every task inside it. */
+function raw(inFlight) {
   const piscina = rawPiscina();
-  const lane = new RunLane(slots);
-  const waiting = new Map();
-  const start = (i) =>
-    piscina.run({ a: i, b: 1 }, { name: 'add' }).finally(() => waiting.get(lane.release())?.());
   return {
-    run: (i) => {
-      const ticket = {};
-      if (lane.enter(ticket)) return start(i);
-      return new Promise((go) => waiting.set(ticket, go)).then(() => {
-        waiting.delete(ticket);
-        return start(i);
-      });
-    },
+    run: (i) => piscina.run({ a: i, b: 1 }, { name: 'add' }),
     close: () => piscina.destroy(),
+    inFlight,
   };
 }
 
-function workerPool(dist) {
-  const { Logger } = require(require.resolve('@nestjs/common', { paths: [dist] }));
-  Logger.overrideLogger(['error', 'warn']);
-  const { WorkerPool, defineThreadTask } = require(
-    join(dist, 'concurrency', 'worker-pool', 'index.js'),
-  );
-  const pool = new WorkerPool({
-    threads: THREADS,
-    maxQueue: 100_000,
-    taskTimeoutMs: 30_000,
-    inlineConcurrency: 1,
-    maxHeapMb: 512,
-    shutdownTimeoutMs: 1000,
-    niceIncrement: 0, // as raw piscina's threads (bench-dispatch.cjs says why)
-  });
-  pool.onModuleInit();
-  const add = defineThreadTask()(ADD_WORKER, 'add');
-  return { run: (i) => pool.run(add, { a: i, b: 1 }), close: () => pool.onApplicationShutdown() };
+function lane(slots) {
+  const piscina = rawPiscina();
+  return { run: behindLane(piscina, slots), close: () => piscina.destroy() };
+}
+
+function workerPool(root) {
+  const { pool, run } = startPool(root);
+  return { run, close: () => pool.onApplicationShutdown() };
 }
 
 async function round(variant, count) {
@@ -104,25 +72,11 @@ async function main() {
   });
   const rounds = Number(values.rounds);
   const tasks = Number(values.tasks);
-  const raw = rawPiscina();
-  const rawPair = rawPiscina();
   const variants = [
-    {
-      name: 'raw piscina',
-      run: (i) => raw.run({ a: i, b: 1 }, { name: 'add' }),
-      close: () => raw.destroy(),
-    },
-    {
-      name: `raw piscina, ${THREADS} callers`,
-      run: (i) => rawPair.run({ a: i, b: 1 }, { name: 'add' }),
-      close: () => rawPair.destroy(),
-      inFlight: THREADS,
-    },
-    ...[2, 3, 4].map((slots) => ({
-      name: `raw piscina behind RunLane(${slots})`,
-      ...behindLane(slots),
-    })),
-    { name: 'WorkerPool.run', ...workerPool(DIST) },
+    { name: 'raw piscina', ...raw() },
+    { name: `raw piscina, ${THREADS} callers`, ...raw(THREADS) },
+    ...[2, 3, 4].map((slots) => ({ name: `raw piscina behind RunLane(${slots})`, ...lane(slots) })),
+    { name: 'WorkerPool.run', ...workerPool(ROOT) },
     ...(values.before
       ? [{ name: 'WorkerPool.run, before', ...workerPool(resolve(values.before)) }]
       : []),
