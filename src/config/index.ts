@@ -1,8 +1,18 @@
+/**
+ * The service's configuration: a plain reader per `*.config.ts` (no Nest), and the typed
+ * namespaces Nest injects over them (namespaces.ts).
+ *
+ * Runs in: the primary (validate-environment.ts checks every variable before anything forks)
+ * and the app workers (the namespaces).
+ *
+ * @packageDocumentation
+ */
 export {
   appConfig,
   childProcessConfig,
   commandsConfig,
   imageConfig,
+  jobsConfig,
   pdfConfig,
   workerPoolConfig,
 } from './namespaces';
@@ -17,10 +27,4 @@ export type { CommandsConfig } from './commands.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';
 export { readDocsConfig, type DocsConfig } from './docs.config';
 export { readHttpConfig, type HttpConfig } from './http.config';
-export {
-  jobsConfig,
-  jobConcurrency,
-  readJobsConfig,
-  readRedisUrl,
-  type JobsConfig,
-} from './jobs.config';
+export { jobConcurrency, readJobsConfig, readRedisUrl, type JobsConfig } from './jobs.config';

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import { envInt, envIntOrAuto, InvalidEnvironmentError } from './env';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -66,8 +65,6 @@ export function readJobsConfig(env: Env = process.env): JobsConfig {
     }),
   };
 }
-
-export const jobsConfig = registerAs('jobs', (): JobsConfig => readJobsConfig(process.env));
 
 /** `auto`: half the pool's threads, at least 1, so jobs never take every thread from requests. */
 export function jobConcurrency(config: JobsConfig, poolThreads: number): number {

@@ -3,6 +3,7 @@ import { readAppConfig } from './app.config';
 import { readChildProcessConfig } from './child-process.config';
 import { readCommandsConfig } from './commands.config';
 import { readImageConfig } from './image.config';
+import { readJobsConfig } from './jobs.config';
 import { readPdfConfig } from './pdf.config';
 import { readWorkerPoolConfig } from './worker-pool.config';
 
@@ -17,3 +18,4 @@ export const imageConfig = registerAs('image', () => readImageConfig());
 export const pdfConfig = registerAs('pdf', () => readPdfConfig());
 export const childProcessConfig = registerAs('childProcess', () => readChildProcessConfig());
 export const commandsConfig = registerAs('commands', () => readCommandsConfig());
+export const jobsConfig = registerAs('jobs', () => readJobsConfig());

@@ -6,6 +6,7 @@ import { readDocsConfig } from './docs.config';
 import { readHealthConfig } from './health.config';
 import { readHttpConfig } from './http.config';
 import { readImageConfig } from './image.config';
+import { readJobsConfig } from './jobs.config';
 import { readLoggingConfig } from './logging.config';
 import { readPdfConfig } from './pdf.config';
 import { readWorkerPoolConfig } from './worker-pool.config';
@@ -23,6 +24,7 @@ const READERS: readonly (() => unknown)[] = [
   readCommandsConfig,
   readImageConfig,
   readPdfConfig,
+  readJobsConfig,
 ];
 
 /**

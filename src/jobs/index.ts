@@ -1,8 +1,10 @@
 /**
- * The durable job queue's public API (BullMQ on Redis), run in every app worker: the
- * routes enqueue on any instance, and any instance's worker runs the job through its
- * WorkerPool. `JobsModule.forRoot()` in AppModule; a workload makes a task a job type with
- * `defineJobType` and one line, `JobsModule.forFeature(type)`, in its module's imports.
+ * The durable job queue's public API (BullMQ on Redis): the routes enqueue on any instance,
+ * and any instance's BullMQ worker runs the job through its WorkerPool. `JobsModule.forRoot()`
+ * in AppModule; a workload makes a task a job type with `defineJobType` and one line,
+ * `JobsModule.forFeature(type)`, in its module's imports.
+ *
+ * Runs in: the app worker (a job's task on a pool thread, like a request's).
  *
  * @packageDocumentation
  */

@@ -21,7 +21,9 @@ export {
   type RunOptions,
   type Task,
   type ThreadTask,
+  type ThreadTaskOptions,
 } from './task';
+export { type Cancellable, isCancelled } from './cancellation';
 export {
   PoolClosedError,
   TaskAbortedError,

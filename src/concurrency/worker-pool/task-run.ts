@@ -1,4 +1,5 @@
 import { AdmittedRun } from '../admission';
+import { newCancelFlag, raiseCancelFlag } from './cancellation';
 import { type RunOptions, type Task } from './task';
 import { TaskAbortedError, TaskTimeoutError } from './worker-pool.errors';
 
@@ -28,6 +29,10 @@ export class TaskRun extends AdmittedRun<Error> {
   private rejectPromise!: (error: unknown) => void;
   private piscinaListener: (() => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;
+  /** A cooperative thread task's flag (cancellation.ts), made when it starts. */
+  private cancelFlag: Int32Array | undefined = undefined;
+  /** Stops a cooperative task's thread if the task is still running after its grace. */
+  private hardStop: NodeJS.Timeout | undefined = undefined;
 
   constructor(
     readonly task: Task<unknown, unknown>,
@@ -52,6 +57,17 @@ export class TaskRun extends AdmittedRun<Error> {
     return input;
   }
 
+  /** The input of a cooperative thread task: the caller's fields, and the run's cancel flag. */
+  takeCooperativeInput(): unknown {
+    this.cancelFlag = newCancelFlag();
+    return { ...(this.takeInput() as object), cancelFlag: this.cancelFlag };
+  }
+
+  /** A running task that stops by itself when asked (its caller is answered at once). */
+  get cooperative(): boolean {
+    return this.cancelFlag !== undefined;
+  }
+
   /** The signal an in-process task gets: a real one, since its code may pass it on. */
   inlineSignal(): AbortSignal {
     this.controller ??= new AbortController();
@@ -73,6 +89,7 @@ export class TaskRun extends AdmittedRun<Error> {
 
   removeEventListener(_type: 'abort', listener: () => void): void {
     if (this.piscinaListener === listener) this.piscinaListener = undefined;
+    clearTimeout(this.hardStop);
   }
 
   protected timeoutReason(): Error {
@@ -83,9 +100,19 @@ export class TaskRun extends AdmittedRun<Error> {
     return new TaskAbortedError(this.task.name, { cause });
   }
 
-  /** Tells piscina and in-process code, then the pool. */
+  /**
+   * Tells the task (a cooperative one through its flag, then piscina after its grace;
+   * otherwise piscina, which stops the thread) and in-process code, then the pool.
+   */
   protected onAbort(reason: Error): void {
-    this.piscinaListener?.();
+    if (this.cancelFlag) {
+      raiseCancelFlag(this.cancelFlag);
+      const graceMs = (this.task.kind === 'thread' && this.task.cancelGraceMs) || 0;
+      this.hardStop = setTimeout(() => this.piscinaListener?.(), graceMs);
+      this.hardStop.unref();
+    } else {
+      this.piscinaListener?.();
+    }
     this.controller?.abort(reason);
     this.onAborted(this);
   }

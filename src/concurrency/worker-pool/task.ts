@@ -21,6 +21,8 @@ export interface ThreadTask<Input, Output> {
   readonly kind: 'thread';
   readonly name: string;
   readonly filename: string;
+  /** Set when the task stops by itself once asked ({@link ThreadTaskOptions}). */
+  readonly cancelGraceMs?: number;
   /** Phantom fields carrying the types; never set. */
   readonly __input?: Input;
   readonly __output?: Output;
@@ -48,6 +50,18 @@ export interface InlineTask<Input, Output> {
 /** What {@link WorkerPool.run} takes: a task on a pool thread, or one in this process. */
 export type Task<Input, Output> = ThreadTask<Input, Output> | InlineTask<Input, Output>;
 
+/** Options of a thread task (see {@link defineThreadTask}). */
+export interface ThreadTaskOptions {
+  /**
+   * The task stops by itself when asked: it checks `isCancelled(input)` as it goes (the input
+   * type includes `Cancellable`, cancellation.ts). When its deadline passes or its caller
+   * aborts, the caller is answered at once and the task asked to stop; its thread is stopped
+   * only if the task is still running this many milliseconds later. Unset: a cancelled task's
+   * thread is stopped at once, and replaced.
+   */
+  cancelGraceMs?: number;
+}
+
 /**
  * Declares a thread task from the type of its worker module. The module is only imported
  * as a type, so the main thread never loads it:
@@ -66,10 +80,12 @@ export function defineThreadTask<Module>() {
   return <Name extends TaskName<Module>>(
     filename: string,
     name: Name,
+    options: ThreadTaskOptions = {},
   ): ThreadTask<InputOf<Module[Name]>, OutputOf<Module[Name]>> => ({
     kind: 'thread',
     filename,
     name,
+    ...(options.cancelGraceMs !== undefined && { cancelGraceMs: options.cancelGraceMs }),
   });
 }
 
@@ -83,7 +99,10 @@ export function defineInlineTask<Input, Output>(
 
 /** Options of one {@link WorkerPool.run} call. */
 export interface RunOptions {
-  /** Cancels the task: a queued task leaves the queue; a running thread task stops its thread. */
+  /**
+   * Cancels the task: a queued task leaves the queue; a running thread task stops its thread
+   * (or, defined with `cancelGraceMs`, is asked to stop first).
+   */
   signal?: AbortSignal;
   /** Deadline for this task, queue wait included. Default: the pool's `taskTimeoutMs`. */
   timeoutMs?: number;

@@ -27,6 +27,7 @@ const fail = fixture(file, 'fail');
 const exit = fixture(file, 'exit');
 const exhaustHeap = fixture(file, 'exhaustHeap');
 const priority = fixture(file, 'priority');
+const cooperate = fixture(file, 'cooperate', { cancelGraceMs: 300 });
 
 describe('WorkerPool', () => {
   let moduleRef: TestingModule | undefined;
@@ -215,6 +216,51 @@ describe('WorkerPool', () => {
     expect((error as TaskAbortedError).cause).toMatchObject({ message: 'client went away' });
     await expect(pool.run(add, { a: 1, b: 1 })).resolves.toBe(2);
     expect(pool.stats()).toMatchObject({ aborted: 1, failed: 0, threadRestarts: 1 });
+  });
+
+  describe('a cooperative task (cancelGraceMs)', () => {
+    function cooperating(pool: WorkerPool, obey: boolean, options = {}) {
+      const latch = new Hold();
+      holds.push(latch);
+      return { latch, result: pool.run(cooperate, { flags: latch.flags, obey }, options) };
+    }
+
+    it('is asked to stop when its signal aborts: the caller is answered, the thread kept', async () => {
+      const pool = await createPool({ threads: 1 });
+      const controller = new AbortController();
+      const task = cooperating(pool, true, { signal: controller.signal });
+      await task.latch.started();
+
+      controller.abort(new Error('client went away'));
+      await expect(task.result).rejects.toBeInstanceOf(TaskAbortedError);
+      await expect(pool.run(add, { a: 1, b: 1 })).resolves.toBe(2);
+      expect(pool.stats()).toMatchObject({ aborted: 1, failed: 0, running: 0, threadRestarts: 0 });
+    });
+
+    it('stops when its deadline passes, on the same thread', async () => {
+      const pool = await createPool({ threads: 1 });
+      const task = cooperating(pool, true, { timeoutMs: 100 });
+      await expect(task.result).rejects.toBeInstanceOf(TaskTimeoutError);
+      await expect(pool.run(add, { a: 2, b: 2 })).resolves.toBe(4);
+      expect(pool.stats()).toMatchObject({ timedOut: 1, running: 0, threadRestarts: 0 });
+    });
+
+    it('has its thread stopped when it is still running after its grace', async () => {
+      const pool = await createPool({ threads: 1 });
+      const controller = new AbortController();
+      const task = cooperating(pool, false, { signal: controller.signal });
+      await task.latch.started();
+
+      const abortedAt = performance.now();
+      controller.abort(new Error('client went away'));
+      // Answered at once, not after the grace.
+      await expect(task.result).rejects.toBeInstanceOf(TaskAbortedError);
+      expect(performance.now() - abortedAt).toBeLessThan(300);
+      // The next task waits for the slot: the grace (300 ms), then a new thread.
+      await expect(pool.run(add, { a: 3, b: 3 })).resolves.toBe(6);
+      expect(performance.now() - abortedAt).toBeGreaterThanOrEqual(300);
+      expect(pool.stats()).toMatchObject({ aborted: 1, running: 0, threadRestarts: 1 });
+    });
   });
 
   it('counts queue wait against the deadline: a queued task times out in the queue', async () => {

@@ -212,7 +212,8 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
       if (task.kind === 'inline') {
         return task.run(run.takeInput(), { signal: run.inlineSignal(), deadline: run.deadline });
       }
-      return this.piscina.run(run.takeInput(), {
+      const input = task.cancelGraceMs === undefined ? run.takeInput() : run.takeCooperativeInput();
+      return this.piscina.run(input, {
         filename: task.filename,
         name: task.name,
         signal: run,
@@ -244,13 +245,13 @@ export class WorkerPool extends Executor implements OnModuleInit, OnApplicationS
     if (run.startedAt === 0) {
       this.laneOf(run.task).remove(run); // queued (or refused before it queued)
       run.reject(this.classify(run, run.reason));
-    } else if (run.task.kind === 'inline') {
-      // An in-process task may run on: its caller learns of the timeout or abort at once,
-      // while the slot stays held until the work settles.
+    } else if (run.task.kind === 'inline' || run.cooperative) {
+      // An in-process task, or a thread task asked to stop, may run on: its caller learns of
+      // the timeout or abort at once, while the slot stays held until the work settles.
       run.reject(this.classify(run, run.reason));
     }
-    // A running thread task: piscina, listening on the run, has rejected the task and stops
-    // its thread; finish() answers the caller.
+    // Any other running thread task: piscina, listening on the run, has rejected the task and
+    // stops its thread; finish() answers the caller.
   };
 
   /** Counts how the run ended, and gives the error its caller gets. */

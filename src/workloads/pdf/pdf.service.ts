@@ -15,10 +15,15 @@ import type { MissingGlyphFailure, ReportFailure } from './pdf.worker';
 import type { ReportInput } from './report.types';
 import { findMissingGlyph, REPLACEMENT_CHARACTER } from './text/glyph-check';
 
-/** pdfkit is pure JavaScript: its CPU time belongs on a pool thread, off the event loop. */
+/**
+ * pdfkit is pure JavaScript: its CPU time belongs on a pool thread, off the event loop. A
+ * report nobody waits for stops at its next page (a page takes milliseconds); its thread is
+ * stopped only if it is still rendering a second later.
+ */
 export const renderReportTask = defineThreadTask<typeof PdfWorker>()(
   require.resolve('./pdf.worker'),
   'renderReportTask',
+  { cancelGraceMs: 1000 },
 );
 
 @Injectable()

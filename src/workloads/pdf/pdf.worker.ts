@@ -4,6 +4,7 @@
  * thread reads stay loaded in it for the next reports (see `fontBook`).
  */
 import { move } from 'piscina';
+import { type Cancellable, isCancelled } from '../../concurrency/worker-pool/cancellation';
 import { MissingGlyphError } from './pdf.errors';
 import { renderReport } from './report.render';
 import { type RenderOptions, type ReportInput, ReportTooLongError } from './report.types';
@@ -29,17 +30,19 @@ export type ReportFailure = ReportTooLongFailure | MissingGlyphFailure;
 
 /**
  * Renders a report on a pool thread and moves the bytes to the caller without a copy.
+ * Cooperative (`cancelGraceMs` in pdf.service.ts): once its caller gave up, it stops at the
+ * next page, and its thread goes on to the next report.
  *
  * A report over `maxPages`, or with a character no font has, rejects with a
  * {@link ReportFailure}: the main thread matches on `name`, the only thing that is sure
  * to cross over.
  */
 export async function renderReportTask(
-  input: RenderOptions & { report: ReportInput },
+  input: RenderOptions & Cancellable & { report: ReportInput },
 ): Promise<Uint8Array> {
   let pdf: Buffer;
   try {
-    pdf = await renderReport(input.report, input);
+    pdf = await renderReport(input.report, { ...input, cancelled: () => isCancelled(input) });
   } catch (error) {
     // postMessage clones an Error as a plain Error: V8 keeps the message and stack but
     // resets a custom name to 'Error' and drops other fields. A plain object keeps them.

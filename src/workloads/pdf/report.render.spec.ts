@@ -3,7 +3,12 @@ import { extractPdf } from './test/pdf-text';
 import { renderReportTask } from './pdf.worker';
 import { MissingGlyphError } from './pdf.errors';
 import { renderReport } from './report.render';
-import { type RenderOptions, type ReportInput, ReportTooLongError } from './report.types';
+import {
+  RenderCancelledError,
+  type RenderOptions,
+  type ReportInput,
+  ReportTooLongError,
+} from './report.types';
 
 const lines = (page: string): string[] => page.split('\n');
 const NOTO_SANS_JP =
@@ -231,6 +236,39 @@ describe('renderReport', () => {
       await expect(renderReport(huge, options(2))).rejects.toThrow(ReportTooLongError);
       // Laying out all 200,000 rows (5,400 pages) takes about ten seconds.
       expect(performance.now() - started).toBeLessThan(2_000);
+    });
+  });
+
+  describe('cancelled', () => {
+    it('stops at the next page once it reads true, with RenderCancelledError', async () => {
+      const huge = { title: 'Huge', table: numberTable(200_000) };
+      let asked = 0;
+      // Cancelled once 3 pages are drawn: rendering stops at the 4th page.
+      const cancelled = () => ++asked > 3;
+      await expect(renderReport(huge, options(10_000, { cancelled }))).rejects.toThrow(
+        RenderCancelledError,
+      );
+      expect(asked).toBe(4);
+    });
+
+    it('is asked once per page and before the file is written', async () => {
+      let asked = 0;
+      const cancelled = () => (asked++, false);
+      const pdf = await renderReport(
+        { title: 'Items', table: numberTable(300) },
+        options(9, { cancelled }),
+      );
+      expect(extractPdf(pdf).pages).toHaveLength(9);
+      expect(asked).toBe(9 + 1);
+    });
+
+    it('reads the cancel flag of a cooperative task (renderReportTask)', async () => {
+      const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+      Atomics.store(cancelFlag, 0, 1);
+      const input = { ...options(10), report: { title: 'Items', table: numberTable(300) } };
+      await expect(renderReportTask({ ...input, cancelFlag })).rejects.toThrow(
+        RenderCancelledError,
+      );
     });
   });
 

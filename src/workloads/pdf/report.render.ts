@@ -2,7 +2,7 @@ import PDFDocument from 'pdfkit';
 import { fontBook } from './fonts/font-book';
 import { MissingGlyphError } from './pdf.errors';
 import type { RenderOptions, ReportInput, ReportSection, ReportTable } from './report.types';
-import { ReportTooLongError } from './report.types';
+import { RenderCancelledError, ReportTooLongError } from './report.types';
 import { findMissingGlyph, replaceMissing } from './text/glyph-check';
 import { type Line, TextLayout, type TextStyle } from './text/text-layout';
 
@@ -82,15 +82,18 @@ export function renderReport(input: ReportInput, options: RenderOptions): Promis
     doc.on('error', reject);
 
     let pages = 0;
-    // Throwing from the listener unwinds pdfkit mid-text, so a huge report stops right here.
+    // Throwing from the listener unwinds pdfkit mid-text, so a huge report, or one nobody
+    // waits for any more, stops right here.
     const countPage = (): void => {
       if (++pages > options.maxPages) throw new ReportTooLongError(options.maxPages);
+      if (options.cancelled?.()) throw new RenderCancelledError();
     };
     try {
       countPage(); // the constructor added the first page before anyone could listen
       doc.on('pageAdded', countPage);
       drawContent(canvas, input);
       drawFooters(canvas);
+      if (options.cancelled?.()) throw new RenderCancelledError();
       doc.end();
     } catch (error) {
       doc.destroy(); // no end(): nothing more is written, and no 'end' resolves

@@ -26,12 +26,22 @@ export interface RenderOptions {
   fonts: FontSpec;
   /** A character no font has: `refuse` (MissingGlyphError) or `replace` (U+FFFD). */
   missingGlyphs: PdfMissingGlyphs;
+  /** Asked once per page: true stops the rendering with {@link RenderCancelledError}. */
+  cancelled?: () => boolean;
 }
 
 /**
  * The report needs more than `maxPages` pages. Code on the main thread matches on `name`:
  * from a worker thread it arrives as a plain object (see pdf.worker.ts), not this class.
  */
+/** The rendering was stopped because its caller no longer wants it (`RenderOptions.cancelled`). */
+export class RenderCancelledError extends Error {
+  constructor() {
+    super('The rendering was cancelled');
+    this.name = 'RenderCancelledError';
+  }
+}
+
 export class ReportTooLongError extends Error {
   constructor(readonly maxPages: number) {
     super(`The report needs more than ${maxPages} pages`);

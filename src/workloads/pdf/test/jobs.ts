@@ -93,6 +93,22 @@ export function slowReport(sections: number) {
   };
 }
 
+/**
+ * A report that keeps a pool thread busy for about `rows` / 800 seconds on an idle machine
+ * (a 20-column table: about 1.2 ms of rendering per row, 18 pages per 1,000 rows, 136 bytes of
+ * JSON per row); slower per byte than text, so a long render still fits a small body.
+ */
+export function slowTable(rows: number) {
+  const columns = Array.from({ length: 20 }, (_, c) => `c${c}`);
+  return {
+    title: 'A long table',
+    table: {
+      columns,
+      rows: Array.from({ length: rows }, (_, r) => columns.map((_, c) => r * 20 + c)),
+    },
+  };
+}
+
 /** Polls `condition` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
 export async function waitFor(
   condition: () => Promise<boolean>,

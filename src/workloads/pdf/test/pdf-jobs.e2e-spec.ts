@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApp } from '../../../../test/support/app';
-import { call, enqueueReport, metric, slowReport, waitFor, waitForStatus } from './jobs';
+import { call, enqueueReport, metric, slowReport, slowTable, waitFor, waitForStatus } from './jobs';
 import { pdftotext } from './poppler';
 import { describeWithRedis, RedisServer } from '../../../../test/support/redis';
 import { freePort, ServiceProcess } from '../../../../test/support/service-process';
@@ -185,7 +185,7 @@ describeWithRedis('async jobs on a real Redis', () => {
 
   it('refuses past JOBS_MAX_WAITING; cancels a queued job and stops a running one', async () => {
     const abortedBefore = await metric(probes, 'worker_pool_tasks_total', { outcome: 'aborted' });
-    const running = await enqueueReport(base, slowReport(35));
+    const running = await enqueueReport(base, slowTable(4_000)); // about 5 s
     await waitForStatus(base, running, ['active']);
     const queued = await enqueueReport(base, SMALL);
     const next = await enqueueReport(base, SMALL);
