@@ -72,6 +72,28 @@ function startPool(root) {
   return { pool, run: (i) => pool.run(addTask, { a: i, b: 1 }) };
 }
 
+/**
+ * `run(i)` for the trivial task on `piscina` behind WorkerPool's own FIFO admission (its
+ * RunLane) of `slots`: at most that many tasks inside piscina, without signals or timers.
+ * With `slots` = THREADS, as WorkerPool does, what it costs is the hand-off: the next task
+ * reaches a thread only after the last one's promise settled.
+ */
+function behindLane(piscina, slots) {
+  const { RunLane } = require('../../dist/concurrency/admission/run-lane.js');
+  const lane = new RunLane(slots);
+  const waiting = new Map();
+  const start = (i) =>
+    piscina.run({ a: i, b: 1 }, { name: 'add' }).finally(() => waiting.get(lane.release())?.());
+  return (i) => {
+    const ticket = {};
+    if (lane.enter(ticket)) return start(i);
+    return new Promise((go) => waiting.set(ticket, go)).then(() => {
+      waiting.delete(ticket);
+      return start(i);
+    });
+  };
+}
+
 async function benchDispatch({ tasks, rounds }) {
   heading('2. Dispatch cost: trivial task, WorkerPool.run vs raw piscina');
   const current = startPool(join(__dirname, '..', '..'));
@@ -81,14 +103,6 @@ async function benchDispatch({ tasks, rounds }) {
   const raw = rawPiscina();
   const rawSignal = rawPiscina();
   const rawGated = rawPiscina();
-  // WorkerPool's own FIFO admission (its RunLane) in front of raw piscina: at most THREADS
-  // tasks inside piscina, as WorkerPool does, without signals or timers. What it costs is
-  // the hand-off: the next task reaches a thread only after the last one's promise settled.
-  const { RunLane } = require('../../dist/concurrency/admission/run-lane.js');
-  const lane = new RunLane(THREADS);
-  const waiting = new Map();
-  const runGated = (i) =>
-    rawGated.run({ a: i, b: 1 }, { name: 'add' }).finally(() => waiting.get(lane.release())?.());
   const variants = [
     { name: 'WorkerPool.run', run: current.run },
     { name: 'raw piscina', run: (i) => raw.run({ a: i, b: 1 }, { name: 'add' }) },
@@ -99,14 +113,7 @@ async function benchDispatch({ tasks, rounds }) {
     },
     {
       name: `raw piscina behind WorkerPool's RunLane (≤ ${THREADS} in piscina)`,
-      run: (i) => {
-        const ticket = {};
-        if (lane.enter(ticket)) return runGated(i);
-        return new Promise((resolve) => waiting.set(ticket, resolve)).then(() => {
-          waiting.delete(ticket);
-          return runGated(i);
-        });
-      },
+      run: behindLane(rawGated, THREADS),
     },
     { name: `WorkerPool.run as of ${EXPRESS_REVISION} (before)`, run: before.run },
   ];
@@ -173,4 +180,4 @@ async function benchDispatch({ tasks, rounds }) {
   }
 }
 
-module.exports = { benchDispatch };
+module.exports = { THREADS, behindLane, benchDispatch, rawPiscina, startPool };

@@ -22,12 +22,23 @@ const {
 const { measureLoad } = require('./load.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
 const { UV_THREADPOOL_SIZE, ownCpuSeconds, startRunner, startServer } = require('./processes.cjs');
+const { threadKinds, withThreadCores } = require('./threads.cjs');
+const { baselineBuild } = require('./baseline-build.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const CONCURRENCY = 2;
 const SERVICE_CONNECTIONS = 4 * CONCURRENCY;
 const THREADS = 2;
 const GOAL = 0.9;
+/**
+ * Seconds of load before 3b's rounds. V8 is still optimising the service's request path for
+ * the first ~40 s of load (its compiler threads took 0.4-2 ms per resize in 5 s windows then,
+ * about 0.1 ms after): a long-running service does not pay that per resize, and the direct
+ * loop's few functions are optimised within a second.
+ */
+const WARMUP_SECONDS = 30;
+/** Service CPU per resize (the server process alone) over the direct loop's: at most this. */
+const CPU_GOAL = 1.15;
 const QUERY = 'width=300&format=jpeg';
 /** What the controller makes of QUERY. */
 const PARAMS = { width: 300, height: undefined, fit: 'cover', format: 'jpeg', quality: undefined };
@@ -58,7 +69,16 @@ function describe(image) {
   );
 }
 
-const runnerRound = (runner) => (seconds) => runner.request({ type: 'round', seconds });
+/**
+ * One round of a direct runner; with `threads` ({ pid, kinds }), also its CPU cores by thread
+ * group over the round (the runner's closed loop, `wall` seconds).
+ */
+const runnerRound =
+  (runner, threads = {}) =>
+  (seconds) => {
+    const round = () => runner.request({ type: 'round', seconds });
+    return threads.pid ? withThreadCores(threads.pid, threads.kinds, round, 'wall') : round();
+  };
 
 function printRounds(variants, results, extra = []) {
   table(
@@ -85,34 +105,113 @@ function printRounds(variants, results, extra = []) {
   );
 }
 
+/** Milliseconds of CPU per resize of one thread group (or all: `group` undefined) in a round. */
+const threadMs = (round, group) =>
+  ((group === undefined
+    ? Object.values(round.threadCores ?? {}).reduce((a, b) => a + b, 0)
+    : (round.threadCores?.[group] ?? 0)) /
+    round.perSecond) *
+  1000;
+
+/** Where each variant's CPU per resize goes, by thread group (threads.cjs), medians of rounds. */
+function printThreads(variants, results) {
+  const groups = [
+    ...new Set(
+      variants.flatMap((v) => results.get(v).flatMap((r) => Object.keys(r.threadCores ?? {}))),
+    ),
+  ].sort();
+  console.log(
+    '\nCPU ms per resize by thread group (median of rounds; /proc/<pid>/task/*/stat, threads ' +
+      'told apart by their start functions, scripts/bench/threads.cjs):\n',
+  );
+  table(
+    ['thread group', ...variants.map((v) => v.short)],
+    [...groups, undefined].map((group) => [
+      group ?? 'all threads',
+      ...variants.map((v) => fmt.num(median(results.get(v).map((r) => threadMs(r, group))), 2)),
+    ]),
+  );
+}
+
 const strip = (results) =>
   Object.fromEntries(
     [...results].map(([v, list]) => [v.name, list.map(({ latencies: _, ...r }) => r)]),
   );
 
-async function benchImage({ duration, rounds }) {
+/** The service's environment in this section: one app process, like the direct runner. */
+const SERVICE_ENV = {
+  CLUSTER_ENABLED: 'false', // the cluster has its own section (5)
+  WORKER_INLINE_CONCURRENCY: String(CONCURRENCY),
+  WORKER_POOL_MAX_QUEUE: '10000',
+  SHUTDOWN_TIMEOUT_MS: '2000',
+};
+
+/**
+ * Starts `node <root>/dist/main.js`, checks one resize, and returns the section's variant
+ * for it (closed-loop load on SERVICE_CONNECTIONS connections), with `server` and `out`.
+ */
+async function serviceVariant(name, root, image, stops, execArgv = []) {
+  const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, { execArgv });
+  stops.push(() => server.stop());
+  const url = `${server.url}/images/resize?${QUERY}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'image/jpeg' },
+    body: image.data,
+  });
+  const out = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200 || response.headers.get('x-image-width') !== '300') {
+    throw new Error(`${name}: /images/resize gave ${response.status}: ${out.subarray(0, 200)}`);
+  }
+  const load = {
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: image.data,
+    // Same thread count on both sides (WORKER_INLINE_CONCURRENCY = the direct loop's
+    // concurrency); more connections than slots, so that uploads and HTTP handling overlap
+    // with sharp's work instead of leaving libvips idle between requests.
+    connections: SERVICE_CONNECTIONS,
+  };
+  const threads = { pid: server.pid };
+  return {
+    name: `${name} POST /images/resize (${SERVICE_CONNECTIONS} connections, ${CONCURRENCY} slots)`,
+    short: name,
+    server,
+    threads,
+    size: `${response.headers.get('x-image-width')}×${response.headers.get('x-image-height')}, ${fmt.num(out.length / 1024)} KiB`,
+    measure: (seconds) =>
+      measureLoad(
+        load,
+        seconds,
+        0.5,
+        { server: server.cpuSeconds, 'load gen': ownCpuSeconds },
+        { threads },
+      ),
+  };
+}
+
+/** CPU ms per resize of the server process alone (the goal's measure), per round. */
+const serverMs = (r) => (r.cores.server / r.perSecond) * 1000;
+const directMs = (r) => (r.cores.direct / r.perSecond) * 1000;
+
+async function benchImage({ duration, rounds, imageBaseline, imageFlags }) {
   heading('3b. Image throughput: service vs direct in-line resizeImage');
   const image = await testJpeg();
   const stops = [];
   try {
-    const server = await startServer('service', join(ROOT, 'dist', 'main.js'), {
-      // One app process, like the direct runner: the cluster has its own section (5).
-      CLUSTER_ENABLED: 'false',
-      WORKER_INLINE_CONCURRENCY: String(CONCURRENCY),
-      WORKER_POOL_MAX_QUEUE: '10000',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    });
-    stops.push(() => server.stop());
-    const url = `${server.url}/images/resize?${QUERY}`;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'image/jpeg' },
-      body: image.data,
-    });
-    const out = Buffer.from(await response.arrayBuffer());
-    if (response.status !== 200 || response.headers.get('x-image-width') !== '300') {
-      throw new Error(`service: /images/resize gave ${response.status}: ${out.subarray(0, 200)}`);
-    }
+    const service = await serviceVariant('service', ROOT, image, stops);
+    const baseline =
+      imageBaseline &&
+      (await serviceVariant(
+        `service@${imageBaseline}`,
+        baselineBuild(imageBaseline),
+        image,
+        stops,
+      ));
+    const flagged =
+      imageFlags &&
+      (await serviceVariant(`service ${imageFlags}`, ROOT, image, stops, imageFlags.split(' ')));
     const direct = await startRunner('direct image', {
       mode: 'image-inline',
       concurrency: CONCURRENCY,
@@ -120,45 +219,56 @@ async function benchImage({ duration, rounds }) {
       params: PARAMS,
     });
     stops.push(() => direct.stop());
-    const load = {
-      url,
-      method: 'POST',
-      headers: { 'content-type': 'image/jpeg' },
-      body: image.data,
-      // Same thread count on both sides (WORKER_INLINE_CONCURRENCY = the direct loop's
-      // concurrency); more connections than slots, so that uploads and HTTP handling overlap
-      // with sharp's work instead of leaving libvips idle between requests.
-      connections: SERVICE_CONNECTIONS,
+    const directThreads = { pid: direct.pid };
+    const directVariant = {
+      name: `direct resizeImage in-line (${CONCURRENCY} in flight)`,
+      short: 'direct',
+      threads: directThreads,
+      measure: runnerRound(direct, directThreads),
     };
-    const variants = [
-      {
-        name: `service POST /images/resize (${SERVICE_CONNECTIONS} connections, ${CONCURRENCY} slots)`,
-        measure: (s) =>
-          measureLoad(load, s, 0.5, { server: server.cpuSeconds, 'load gen': ownCpuSeconds }),
-      },
-      {
-        name: `direct resizeImage in-line (${CONCURRENCY} in flight)`,
-        measure: runnerRound(direct),
-      },
-    ];
-    for (const v of variants) await v.measure(2); // warm-up
+    const others = [baseline, flagged].filter(Boolean);
+    const variants = [service, ...others, directVariant];
+    for (const v of variants) await v.measure(WARMUP_SECONDS);
+    // Which thread is which, once every side has run and started its threads (threads.cjs).
+    for (const v of variants) v.threads.kinds = threadKinds(v.threads.pid);
     console.log(
-      `${describe(image)}\nOutput ${response.headers.get('x-image-width')}×${response.headers.get('x-image-height')}, ` +
-        `${fmt.num(out.length / 1024)} KiB. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
-        `${duration} s windows, ${rounds} interleaved rounds, medians.\n`,
+      `${describe(image)}\nOutput ${service.size}. Service: WORKER_INLINE_CONCURRENCY=${CONCURRENCY}. ` +
+        `${WARMUP_SECONDS} s of load to warm each variant up, then ${duration} s windows, ` +
+        `${rounds} interleaved rounds, medians.\n`,
     );
     const results = await interleave(variants, rounds, (v) => v.measure(duration));
     printRounds(variants, results);
-    const comparison = compareRates(results.get(variants[0]), results.get(variants[1]));
-    console.log(
-      `\n${describeComparison('service/direct', comparison)} Peak RSS: service ` +
-        `${fmt.mib(server.memory().peakRss)}, direct ${fmt.mib(results.get(variants[1]).at(-1).peakRss)}.`,
-    );
+    printThreads(variants, results);
+    const directRounds = results.get(directVariant);
+    const compare = (v) => {
+      const list = results.get(v);
+      const comparison = compareRates(list, directRounds);
+      // The goal counts the service's own CPU; the load generator's is in the tables above.
+      const cpuRatios = list.map((r, i) => serverMs(r) / directMs(directRounds[i]));
+      const cpu = median(cpuRatios);
+      console.log(
+        `\n${describeComparison(`${v.short}/direct`, comparison)} Server process alone: ` +
+          `${fmt.ratio(cpu)} CPU per resize (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}). ` +
+          `Peak RSS: ${v.short} ${fmt.mib(v.server.memory().peakRss)}, direct ` +
+          `${fmt.mib(directRounds.at(-1).peakRss)}.`,
+      );
+      return { comparison, cpuRatios };
+    };
+    const after = compare(service);
+    const compared = others.map((v) => [v, compare(v)]);
     return {
       verdicts: [
-        verdict('image resizes/s service/direct', comparison.rounds, GOAL, {
+        verdict('image resizes/s service/direct', after.comparison.rounds, GOAL, {
           goalText: `≥ ${GOAL}×`,
         }),
+        verdict('image CPU per resize service/direct', after.cpuRatios, CPU_GOAL, {
+          atMost: true,
+          goalText: `≤ ${CPU_GOAL}×`,
+        }),
+        ...compared.flatMap(([v, { comparison, cpuRatios }]) => [
+          verdict(`image resizes/s ${v.short}/direct`, comparison.rounds),
+          verdict(`image CPU per resize ${v.short}/direct`, cpuRatios),
+        ]),
       ],
       raw: strip(results),
     };

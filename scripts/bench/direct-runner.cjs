@@ -6,7 +6,8 @@
  *
  *   { type: 'init', mode, concurrency, threads?, report?, imagePath?, params? }
  *       → { type: 'ready', info }
- *   { type: 'round', seconds } → { type: 'result', ops, errors, seconds, perSecond, rss, peakRss }
+ *   { type: 'round', seconds }
+ *       → { type: 'result', ops, errors, seconds, wall, perSecond, cores, rss, peakRss }
  *   { type: 'close' }          → exits
  *
  * Modes: `pdf` (raw piscina on dist/workloads/pdf/pdf.worker.js), `image-inline` (the service's

@@ -13,7 +13,7 @@ let limits;
 
 function resizeInput(data, params) {
   if (!limits) {
-    const config = require(join(DIST, 'config', 'image.config.js')).imageConfig();
+    const config = require(join(DIST, 'config', 'image.config.js')).readImageConfig();
     const { WorkingMemory } = require(join(DIST, 'workloads', 'image', 'image.cost.js'));
     limits = {
       maxInputPixels: config.maxInputPixels,

@@ -18,6 +18,7 @@ const SECTIONS = [
 
 const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [--duration=SECONDS]
                                  [--rounds=N] [--tasks=N] [--pool-threads=N] [--json=FILE]
+                                 [--image-baseline=REVISION] [--image-flags=FLAGS]
 
   --only      sections to run, comma-separated (default: all)
   --duration  seconds of each measured window (default: 5)
@@ -26,7 +27,13 @@ const USAGE = `Usage: node scripts/bench/run.js [--only=${SECTIONS.join(',')}] [
   --pool-threads
               WORKER_POOL_THREADS of the service in the health section
               (default: unset, i.e. the service's default of one per CPU)
-  --json      also write every round's raw figures to FILE`;
+  --json      also write every round's raw figures to FILE
+  --image-baseline
+              also run the service as of REVISION (built once in a temporary
+              directory) in the image section's rounds: before and after a change
+  --image-flags
+              also run this checkout's service with these node flags (space-
+              separated) in the image section's rounds`;
 
 /** Reads the command-line flags; exits with the usage on a bad one. */
 function readFlags(argv) {
@@ -41,6 +48,8 @@ function readFlags(argv) {
         tasks: { type: 'string', default: '20000' },
         'pool-threads': { type: 'string' },
         json: { type: 'string' },
+        'image-baseline': { type: 'string' },
+        'image-flags': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -69,6 +78,8 @@ function readFlags(argv) {
         ? undefined
         : Math.round(positive(values['pool-threads'], 'pool-threads', 1, 256)),
     json: values.json,
+    imageBaseline: values['image-baseline'],
+    imageFlags: values['image-flags'],
   };
 }
 

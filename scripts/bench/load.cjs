@@ -7,6 +7,7 @@
  */
 const autocannon = require('autocannon');
 const { sleep } = require('./lib.cjs');
+const { cpuByGroup, threadCpu } = require('./threads.cjs');
 
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -48,9 +49,12 @@ function startLoad({ url, method = 'GET', headers, body, connections, maxSeconds
     /**
      * Counts what completes during the next `seconds`. `cpu` maps names to functions that
      * return CPU seconds used so far; the result gives each one's CPU cores over the window.
+     * With `threads` ({ pid, kinds }, threads.cjs), `threadCores` gives that process's CPU
+     * cores by thread group over the same window.
      */
-    async measure(seconds, cpu = {}) {
+    async measure(seconds, cpu = {}, { threads } = {}) {
       Object.assign(window, { ok: 0, other: 0, errors: 0, latencies: [] });
+      const threadsBefore = threads && threadCpu(threads.pid);
       const cpuBefore = Object.entries(cpu).map(([name, read]) => [name, read, read()]);
       window.from = performance.now();
       window.to = window.from + seconds * 1000;
@@ -59,8 +63,15 @@ function startLoad({ url, method = 'GET', headers, body, connections, maxSeconds
       const cores = Object.fromEntries(
         cpuBefore.map(([name, read, before]) => [name, (read() - before) / elapsed]),
       );
+      const groups = threads
+        ? cpuByGroup(threads.pid, threadsBefore, threadCpu(threads.pid), threads.kinds)
+        : {};
+      const threadCores = Object.fromEntries(
+        Object.entries(groups).map(([group, used]) => [group, used / elapsed]),
+      );
       return {
         cores,
+        threadCores,
         ok: window.ok,
         other: window.other,
         errors: window.errors,
@@ -89,11 +100,11 @@ function startLoad({ url, method = 'GET', headers, body, connections, maxSeconds
 }
 
 /** Runs load for `warmupSeconds`, measures for `seconds` (see `measure`), stops. */
-async function measureLoad(options, seconds, warmupSeconds = 0.5, cpu = {}) {
+async function measureLoad(options, seconds, warmupSeconds = 0.5, cpu = {}, measureOptions = {}) {
   const load = startLoad(options);
   try {
     if (warmupSeconds > 0) await sleep(warmupSeconds * 1000);
-    return await load.measure(seconds, cpu);
+    return await load.measure(seconds, cpu, measureOptions);
   } finally {
     await load.stop();
   }

@@ -147,11 +147,11 @@ async function startServer(
   name,
   script,
   env = {},
-  { pollMs = 100, onLine, args = [], readyTimeoutMs = READY_TIMEOUT_MS } = {},
+  { pollMs = 100, onLine, args = [], execArgv = [], readyTimeoutMs = READY_TIMEOUT_MS } = {},
 ) {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...execArgv, script, ...args], {
     // The probe port is off unless a section asks for one: two services would share 9000.
     // So is the pid file: the project's own belongs to the developer's service.
     env: {
@@ -219,15 +219,22 @@ async function startServer(
 
 /**
  * Forks `direct-runner.cjs` and sends it `config` (its `init` message). `request(message)`
- * sends one command and resolves with the child's answer, one command at a time.
+ * sends one command and resolves with the child's answer, one command at a time. `onLine`
+ * gets every line the child prints; `execArgv` are its node flags.
  */
-async function startRunner(name, config, env = {}) {
+async function startRunner(name, config, env = {}, { onLine, execArgv } = {}) {
   const child = fork(require.resolve('./direct-runner.cjs'), [], {
     env: { ...process.env, UV_THREADPOOL_SIZE, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(execArgv ? { execArgv } : {}),
   });
   children.add(child);
   const logs = tail(child);
+  if (onLine) {
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+    }
+  }
   let pending;
   child.on('message', (message) => {
     const settle = pending;

@@ -293,6 +293,24 @@ describe('WorkerPool', () => {
     expect(order).toEqual([0, 2, 3, 4]);
   });
 
+  it('keeps submission order while a stopped thread is replaced', async () => {
+    const pool = await createPool({ threads: 1, maxQueue: 10 });
+    const latch = new Hold();
+    holds.push(latch);
+    const controller = new AbortController();
+    const stopped = pool.run(hold, { flags: latch.flags, value: 0 }, { signal: controller.signal });
+    await latch.started();
+    const order: number[] = [];
+    const rest = [1, 2, 3, 4].map((a) => pool.run(add, { a, b: 0 }).then((v) => order.push(v)));
+    expect(pool.stats()).toMatchObject({ queueSize: 4, running: 1 });
+
+    controller.abort(); // its thread is stopped; the queued tasks wait for the new one
+    await expect(stopped).rejects.toBeInstanceOf(TaskAbortedError);
+    await Promise.all(rest);
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(pool.stats()).toMatchObject({ threadRestarts: 1, completed: 4, queueSize: 0 });
+  });
+
   it("leaves no listener on the caller's signal and no timer once its tasks settle", async () => {
     const pool = await createPool({ threads: 2 });
     const { signal } = new AbortController();

@@ -1,0 +1,389 @@
+'use strict';
+/**
+ * Where the CPU of a resize through the service goes beyond sharp's own (BENCHMARKS.md, 3b),
+ * with section 3b's image, query and load (8 connections, 2 slots) against its direct loop
+ * (resizeImage, 2 in flight). After `npm run build`:
+ *
+ *   node scripts/bench/image-overhead.cjs gc [--seconds=30] [--warmup=30] [--baseline=REVISION] [--flags=F]
+ *       V8's garbage collections during the load (node --trace-gc-nvp): scavenges and
+ *       mark-compacts, KiB allocated and promoted per resize, main-thread pauses per resize.
+ *       `--flags` adds node flags to a second run of this checkout's service (e.g.
+ *       `--flags=--max-semi-space-size=8`).
+ *   node scripts/bench/image-overhead.cjs isolate [--rounds=10]
+ *       The direct loop in two processes, one of which first loads the app's modules
+ *       (dist/app.module.js, as the service's process holds them): CPU per resize by thread.
+ *   node scripts/bench/image-overhead.cjs perf [--warmup=30] [--seconds=8] [--baseline=REVISION]
+ *       perf record (user-space CPU clock, call graphs, JIT names from --perf-basic-prof) of
+ *       the main thread: ms per resize by the nearest frame of a known kind (HTTP parsing,
+ *       Fastify, Nest, sharp …). Needs `perf` and kernel.perf_event_paranoid ≤ 2.
+ *
+ * `--baseline=REVISION` measures the service as of REVISION too (baseline-build.cjs).
+ */
+const { execFileSync, fork, spawn } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { parseArgs } = require('node:util');
+const { baselineBuild } = require('./baseline-build.cjs');
+const { fmt, median, sleep, table } = require('./lib.cjs');
+const { startLoad } = require('./load.cjs');
+const { photoLikeJpeg } = require('./payloads.cjs');
+const { UV_THREADPOOL_SIZE, startRunner, startServer } = require('./processes.cjs');
+const { cpuByGroup, threadCpu } = require('./threads.cjs');
+
+const ROOT = join(__dirname, '..', '..');
+const QUERY = 'width=300&format=jpeg';
+const PARAMS = { width: 300, height: undefined, fit: 'cover', format: 'jpeg', quality: undefined };
+const SERVICE_ENV = {
+  CLUSTER_ENABLED: 'false',
+  WORKER_INLINE_CONCURRENCY: '2',
+  WORKER_POOL_MAX_QUEUE: '10000',
+  SHUTDOWN_TIMEOUT_MS: '2000',
+};
+
+async function testImage() {
+  const { sharp } = require(join(ROOT, 'dist', 'workloads', 'image', 'sharp.js'));
+  const data = await photoLikeJpeg(sharp);
+  const dir = mkdtempSync(join(tmpdir(), 'image-overhead-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'input.jpg'), data);
+  return { data, path: join(dir, 'input.jpg') };
+}
+
+const serviceLoad = (server, image) => ({
+  url: `${server.url}/images/resize?${QUERY}`,
+  method: 'POST',
+  headers: { 'content-type': 'image/jpeg' },
+  body: image.data,
+  connections: 8,
+});
+
+/** The services to measure: this checkout's, and REVISION's when asked. */
+function services(baseline, flags) {
+  return [
+    { name: 'service', root: ROOT, execArgv: [] },
+    ...(flags ? [{ name: `service ${flags}`, root: ROOT, execArgv: flags.split(' ') }] : []),
+    ...(baseline
+      ? [{ name: `service@${baseline}`, root: baselineBuild(baseline), execArgv: [] }]
+      : []),
+  ];
+}
+
+// ---- gc ----
+
+/** Sums --trace-gc-nvp lines (`name=value` pairs) of a load window. */
+function gcSummary(lines, resizes) {
+  const events = lines
+    .filter((line) => / gc=\S+ /.test(line))
+    .map((line) => {
+      const field = (name) => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+      return {
+        kind: / gc=s /.test(line) ? 'scavenge' : 'mark-compact',
+        pause: field('pause'),
+        allocated: field('allocated'),
+        promoted: field('promoted'),
+      };
+    });
+  const sum = (key, kind) =>
+    events.filter((e) => !kind || e.kind === kind).reduce((total, e) => total + e[key], 0);
+  return {
+    resizes,
+    scavenges: events.filter((e) => e.kind === 'scavenge').length,
+    markCompacts: events.filter((e) => e.kind === 'mark-compact').length,
+    allocatedKiB: sum('allocated') / resizes / 1024,
+    promotedKiB: sum('promoted') / resizes / 1024,
+    scavengeMs: sum('pause', 'scavenge') / resizes,
+    markCompactMs: sum('pause', 'mark-compact') / resizes,
+  };
+}
+
+async function gc({ seconds, warmup, baseline, flags }) {
+  const image = await testImage();
+  const rows = [];
+  for (const { name, root, execArgv } of services(baseline, flags)) {
+    const lines = [];
+    const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, {
+      execArgv: ['--trace-gc-nvp', ...execArgv],
+      onLine: (line) => lines.push(line),
+    });
+    const load = startLoad(serviceLoad(server, image));
+    await sleep(warmup * 1000);
+    const from = lines.length;
+    const window = await load.measure(seconds);
+    rows.push([name, gcSummary(lines.slice(from), window.ok)]);
+    const last = lines
+      .slice(from)
+      .filter((line) => / gc=(?!s )\S+ /.test(line))
+      .at(-1);
+    if (last) console.log(`${name}, last mark-compact: ${last}`);
+    await load.stop();
+    await server.stop();
+  }
+  const lines = [];
+  const direct = await startRunner(
+    'direct',
+    { mode: 'image-inline', concurrency: 2, imagePath: image.path, params: PARAMS },
+    {},
+    { execArgv: ['--trace-gc-nvp'], onLine: (line) => lines.push(line) },
+  );
+  const from = lines.length;
+  const round = await direct.request({ type: 'round', seconds });
+  await sleep(200); // the last lines
+  rows.push(['direct', gcSummary(lines.slice(from), round.ops)]);
+  await direct.stop();
+  console.log(
+    `Garbage collection during ${seconds} s of load after ${warmup} s (node --trace-gc-nvp):\n`,
+  );
+  table(
+    [
+      'variant',
+      'resizes',
+      'scavenges',
+      'mark-compacts',
+      'KiB allocated / resize',
+      'KiB promoted / resize',
+      'scavenge pause ms / resize',
+      'mark-compact pause ms / resize',
+    ],
+    rows.map(([name, s]) => [
+      name,
+      fmt.num(s.resizes),
+      fmt.num(s.scavenges),
+      fmt.num(s.markCompacts),
+      fmt.num(s.allocatedKiB),
+      fmt.num(s.promotedKiB, 1),
+      fmt.num(s.scavengeMs, 3),
+      fmt.num(s.markCompactMs, 3),
+    ]),
+  );
+  console.log('\nPauses are wall time on the main thread, so a busy machine lengthens them.');
+}
+
+// ---- isolate ----
+
+/** The direct loop in this process (`--child [heavy]`), driven over IPC: CPU by thread. */
+async function isolateChild(heavy) {
+  if (heavy) require(join(ROOT, 'dist', 'app.module.js'));
+  const { readFileSync } = require('node:fs');
+  const { resizeImage } = require(join(ROOT, 'dist', 'workloads', 'image', 'image.resize.js'));
+  const { resizeInput } = require('./image-input.cjs');
+  const input = resizeInput(readFileSync(process.env.IMAGE_PATH), PARAMS);
+  const op = () =>
+    resizeImage(input, { signal: new AbortController().signal, deadline: Date.now() + 30_000 });
+  process.on('message', async (count) => {
+    const before = threadCpu(process.pid);
+    let started = 0;
+    const loop = async () => {
+      while (started++ < count) await op();
+    };
+    await Promise.all([loop(), loop()]);
+    const groups = cpuByGroup(process.pid, before, threadCpu(process.pid));
+    const ms = (seconds) => (seconds / count) * 1000;
+    const sum = (pick) => Object.entries(groups).reduce((t, [g, s]) => t + (pick(g) ? s : 0), 0);
+    process.send({
+      all: ms(sum(() => true)),
+      main: ms(groups.main ?? 0),
+      libvips: ms(groups.libvips ?? 0),
+      other: ms(sum((g) => g !== 'main' && g !== 'libvips')),
+      heapMiB: process.memoryUsage().heapUsed / 1024 / 1024,
+    });
+  });
+  process.send('ready');
+}
+
+async function isolate({ rounds }) {
+  const image = await testImage();
+  const start = (heavy) =>
+    new Promise((resolve) => {
+      const child = fork(__filename, ['--child', heavy ? 'heavy' : 'light'], {
+        env: { ...process.env, UV_THREADPOOL_SIZE, IMAGE_PATH: image.path },
+      });
+      child.once('message', () => resolve(child));
+    });
+  const ask = (child, count) =>
+    new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send(count);
+    });
+  const light = await start(false);
+  const heavy = await start(true);
+  await ask(light, 100);
+  await ask(heavy, 100);
+  const results = { light: [], heavy: [] };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ['light', 'heavy'] : ['heavy', 'light'];
+    for (const name of order) {
+      results[name].push(await ask(name === 'light' ? light : heavy, 200));
+    }
+  }
+  light.kill();
+  heavy.kill();
+  console.log(
+    `The direct loop (resizeImage, 2 in flight, 200 resizes a round, ${rounds} interleaved rounds), ` +
+      'CPU ms per resize (median of rounds):\n',
+  );
+  const cell = (list, key) => fmt.num(median(list.map((r) => r[key])), 2);
+  table(
+    ['process', 'JS heap', 'all threads', 'main', 'libvips', 'libuv pool + V8'],
+    [
+      ['direct loop alone', results.light],
+      ['direct loop, app modules loaded', results.heavy],
+    ].map(([name, list]) => [
+      name,
+      fmt.mib(list[0].heapMiB * 1024 * 1024),
+      cell(list, 'all'),
+      cell(list, 'main'),
+      cell(list, 'libvips'),
+      cell(list, 'other'),
+    ]),
+  );
+  const ratios = results.heavy.map((r, i) => r.all / results.light[i].all);
+  console.log(
+    `\nloaded/alone, per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; ` +
+      `median ${fmt.ratio(median(ratios))}.`,
+  );
+}
+
+// ---- perf ----
+
+/** Kinds of main-thread work, tried in order on each frame from the leaf up. */
+const KINDS = [
+  ['garbage collection', /v8::internal::(Heap::|Scavenger|MarkCompact|IncrementalMarking|Sweeper)/],
+  ['logging (pino, access line)', /pino|sonic-boom|logging\//],
+  ['async hooks (AsyncLocalStorage)', /async_hooks|promise(Init|Resolve|Before|After)Hook/],
+  ['metrics', /prom-client|metrics\//],
+  ['sharp (JS and its native calls)', /sharp/],
+  ['image route (controller, service, resizeImage)', /workloads\/image/],
+  ['worker pool', /concurrency\/worker-pool/],
+  ['common/http (body, budgets, guards, signal)', /common\/http/],
+  ['Nest', /@nestjs/],
+  ['Fastify', /fastify|find-my-way|avvio|fast-querystring|toad-cache/],
+  ['socket writes', /writev|[Ww]riteString|uv_try_write|StreamBase::Write|_http_outgoing/],
+  [
+    'HTTP parsing, body chunks',
+    /llhttp|Parser::|_http_server|_http_incoming|_http_common|readable/,
+  ],
+  ['other Node internals (JS)', /JS:.*node:/],
+];
+
+function perfRecord(pid, file, seconds) {
+  const child = spawn(
+    'perf',
+    ['record', '-q', '-e', 'cpu-clock:u', '-F', '997', '-g', '-p', String(pid), '-o', file],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return {
+    stop: async () => {
+      await sleep(seconds * 1000);
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/** ms of main-thread CPU per resize by kind, from `perf script` of `file`. */
+function perfKinds(file, pid, resizes) {
+  const text = execFileSync('perf', ['script', '-i', file, '-F', 'tid,period,ip,sym,dso'], {
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const kinds = new Map();
+  for (const sample of text.split('\n\n')) {
+    const [head, ...frames] = sample.trim().split('\n');
+    const [tid, period] = (head ?? '').trim().split(/\s+/).map(Number);
+    if (tid !== pid) continue;
+    const found = frames.map((f) => KINDS.find(([, pattern]) => pattern.test(f))).find(Boolean);
+    const kind = found?.[0] ?? 'other (native, no known frame)';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + period / 1e6 / resizes);
+  }
+  return kinds;
+}
+
+async function perf({ warmup, seconds, baseline }) {
+  const image = await testImage();
+  const dir = mkdtempSync(join(tmpdir(), 'image-overhead-perf-'));
+  const columns = [];
+  try {
+    for (const { name, root } of services(baseline)) {
+      const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, {
+        execArgv: ['--perf-basic-prof-only-functions'],
+      });
+      const load = startLoad(serviceLoad(server, image));
+      await sleep(warmup * 1000);
+      const file = join(dir, `${columns.length}.data`);
+      const recording = perfRecord(server.pid, file, seconds);
+      const [window] = await Promise.all([load.measure(seconds), recording.stop()]);
+      await load.stop();
+      await server.stop();
+      columns.push([name, perfKinds(file, server.pid, window.ok)]);
+    }
+    const direct = await startRunner(
+      'direct',
+      { mode: 'image-inline', concurrency: 2, imagePath: image.path, params: PARAMS },
+      {},
+      { execArgv: ['--perf-basic-prof-only-functions'] },
+    );
+    await direct.request({ type: 'round', seconds: Math.min(warmup, 10) });
+    const file = join(dir, 'direct.data');
+    const recording = perfRecord(direct.pid, file, seconds);
+    const [round] = await Promise.all([
+      direct.request({ type: 'round', seconds }),
+      recording.stop(),
+    ]);
+    await direct.stop();
+    columns.push(['direct', perfKinds(file, direct.pid, round.ops)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const kinds = [...KINDS.map(([kind]) => kind), 'other (native, no known frame)'];
+  console.log(
+    `Main thread, user-space CPU ms per resize (perf, ${seconds} s after ${warmup} s of load), ` +
+      'by the nearest frame of a known kind:\n',
+  );
+  table(
+    ['kind', ...columns.map(([name]) => name)],
+    [...kinds, undefined].map((kind) => [
+      kind ?? 'main thread in all',
+      ...columns.map(([, map]) =>
+        fmt.num(kind ? (map.get(kind) ?? 0) : [...map.values()].reduce((a, b) => a + b, 0), 3),
+      ),
+    ]),
+  );
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      child: { type: 'boolean' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string', default: '30' },
+      rounds: { type: 'string', default: '10' },
+      baseline: { type: 'string' },
+      flags: { type: 'string' },
+    },
+  });
+  if (values.child) return isolateChild(positionals[0] === 'heavy');
+  const mode = positionals[0];
+  const baseline = values.baseline;
+  if (mode === 'gc') {
+    return gc({
+      seconds: Number(values.seconds ?? 30),
+      warmup: Number(values.warmup),
+      baseline,
+      flags: values.flags,
+    });
+  }
+  if (mode === 'isolate') return isolate({ rounds: Number(values.rounds) });
+  if (mode === 'perf') {
+    return perf({ warmup: Number(values.warmup), seconds: Number(values.seconds ?? 8), baseline });
+  }
+  console.error('usage: node scripts/bench/image-overhead.cjs gc|isolate|perf [options]');
+  process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
