@@ -217,11 +217,16 @@ describeWithRedis('async jobs on a real Redis', () => {
   });
 
   it('shows the queue and Redis in /health, and jobs_* series in /metrics', async () => {
-    type Health = { details: Record<string, { jobs?: { queue?: { active: number } } }> };
+    type Queue = { active: number; completed: number; failed: number };
+    type Health = { details: Record<string, { jobs?: { queue?: Queue } }> };
     const jobs = async () =>
       ((await (await fetch(`${probes}/health`)).json()) as Health).details['worker-0'].jobs;
-    // The counts are read from Redis every second: wait for the read after the last change.
-    await waitFor(async () => (await jobs())?.queue?.active === 0, 'no active job in /health');
+    // The counts are read from Redis every second: wait for a read after the last change (a
+    // cancelled job is counted failed once its render has stopped, after its DELETE answered).
+    await waitFor(async () => {
+      const queue = (await jobs())?.queue;
+      return queue?.active === 0 && queue.completed + queue.failed >= 4;
+    }, 'every job of the earlier tests counted in /health');
     expect(await jobs()).toMatchObject({
       enabled: true,
       redis: 'ready',
