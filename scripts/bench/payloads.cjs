@@ -31,6 +31,22 @@ const longReport = () => report({ rows: 1000 });
 /** The throughput section's report: two sections and a table, a few pages. */
 const shortReport = () => report({ rows: 120, sections: 2 });
 
+/**
+ * A report that renders slowly for its size: a 20-column table of `rows` rows, about 1.2 ms
+ * of rendering per row on the bench machine (136 bytes of JSON per row). The jobs section's
+ * SIGKILL rounds need a render that is still running seconds after it was seen running.
+ */
+function slowTable(rows) {
+  const columns = Array.from({ length: 20 }, (_, c) => `c${c}`);
+  return {
+    title: 'A long table',
+    table: {
+      columns,
+      rows: Array.from({ length: rows }, (_, r) => columns.map((_, c) => r * 20 + c)),
+    },
+  };
+}
+
 // Syllables of made-up words: Latin with diacritics, so that words are new and glyphs vary.
 const SYLLABLES = ['ka', 'lo', 'mé', 'ri', 'sta', 'vu', 'ne', 'dor', 'pil', 'qua', 'ze', 'tré'];
 const SYLLABLES_MORE = ['bo', 'wi', 'gan', 'hu', 'ç', 'ø', 'ß', 'x'];
@@ -99,4 +115,12 @@ async function photoLikeJpeg(sharp, width = 1600, height = 1000) {
     .toBuffer();
 }
 
-module.exports = { report, longReport, shortReport, variedReports, pdfPageCount, photoLikeJpeg };
+module.exports = {
+  report,
+  longReport,
+  shortReport,
+  slowTable,
+  variedReports,
+  pdfPageCount,
+  photoLikeJpeg,
+};

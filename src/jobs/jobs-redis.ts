@@ -1,6 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { once } from 'node:events';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import IORedis, { type RedisOptions } from 'ioredis';
 import { jobsConfig, type JobsConfig } from '../config';
+
+/**
+ * How long start-up waits for the first connection to Redis, so that the first requests of
+ * a ready instance find it up. An unreachable Redis ends the wait at its first error.
+ */
+const FIRST_CONNECT_WAIT_MS = 3_000;
 
 /** The queue's name in Redis (keys `bull:jobs:…`). */
 export const JOBS_QUEUE = 'jobs';
@@ -18,7 +25,7 @@ export const JOBS_PREFIX = 'bull';
  * ioredis reconnects each by itself after an outage.
  */
 @Injectable()
-export class JobsRedis {
+export class JobsRedis implements OnModuleInit {
   readonly command: IORedis;
   readonly subscriber: IORedis;
   private readonly logger = new Logger('Jobs');
@@ -29,6 +36,14 @@ export class JobsRedis {
   constructor(@Inject(jobsConfig.KEY) private readonly config: JobsConfig) {
     this.command = this.connect('command', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.subscriber = this.connect('subscriber', { maxRetriesPerRequest: null });
+  }
+
+  /** Resolves once the command connection is up, fails, or FIRST_CONNECT_WAIT_MS have passed. */
+  async onModuleInit(): Promise<void> {
+    if (this.command.status === 'ready') return;
+    // `once` rejects on the first 'error' or at the timeout: start-up goes on either way.
+    const signal = AbortSignal.timeout(FIRST_CONNECT_WAIT_MS);
+    await once(this.command, 'ready', { signal }).catch(() => undefined);
   }
 
   /** A connection for a BullMQ Worker. */
