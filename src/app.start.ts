@@ -3,7 +3,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { createHttpAdapter } from './common/http/http-adapter';
+import { setHeapGrowing } from './common/runtime/heap-growth';
 import { type AppConfig, appConfig } from './config';
+import { readAppConfig } from './config/app.config';
 import type { ServedApp } from './concurrency/cluster';
 import { HealthSnapshotService } from './health/health-snapshot.service';
 import { ShutdownState } from './health/shutdown-state';
@@ -12,6 +14,7 @@ import { MetricsService } from './metrics/metrics.service';
 
 /** Creates the Nest app on Fastify, listening on PORT: what each cluster worker (or the one process) runs. */
 export async function startApp(): Promise<ServedApp> {
+  setHeapGrowing(readAppConfig().heapGrowingPercent);
   // abortOnError: false lets a bad configuration reach ClusterBootstrap as one clear line.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     bodyParser: false,

@@ -12,6 +12,11 @@ export interface AppConfig {
    * plus a grace, the request is answered 504. `HTTP_REQUEST_DEADLINE_MS`, default 30 s.
    */
   requestDeadlineMs: number;
+  /**
+   * V8's old-generation growing factor, as 1 + this / 100, for each app process and its
+   * threads; 0 keeps V8's own adaptive factor. `HEAP_GROWING_PERCENT`, default 200.
+   */
+  heapGrowingPercent: number;
 }
 
 export const readAppConfig = (): AppConfig => ({
@@ -26,5 +31,10 @@ export const readAppConfig = (): AppConfig => ({
     default: 30_000,
     min: 1,
     max: 3_600_000,
+  }),
+  heapGrowingPercent: envInt(process.env, 'HEAP_GROWING_PERCENT', {
+    default: 200,
+    min: 0,
+    max: 1000,
   }),
 });

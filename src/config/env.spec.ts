@@ -111,29 +111,38 @@ describe('readAppConfig', () => {
     process.env = { ...saved };
   });
 
-  it('reads PORT, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS and HTTP_REQUEST_DEADLINE_MS', () => {
+  it('reads PORT, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, HTTP_REQUEST_DEADLINE_MS and HEAP_GROWING_PERCENT', () => {
     delete process.env.PORT;
     delete process.env.SHUTDOWN_DELAY_MS;
     delete process.env.SHUTDOWN_TIMEOUT_MS;
     delete process.env.HTTP_REQUEST_DEADLINE_MS;
+    delete process.env.HEAP_GROWING_PERCENT;
     expect(readAppConfig()).toEqual({
       port: 3000,
       shutdownDelayMs: 0,
       shutdownTimeoutMs: 10_000,
       requestDeadlineMs: 30_000,
+      heapGrowingPercent: 200,
     });
     Object.assign(process.env, {
       PORT: '8080',
       SHUTDOWN_DELAY_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '2000',
       HTTP_REQUEST_DEADLINE_MS: '1500',
+      HEAP_GROWING_PERCENT: '0',
     });
     expect(readAppConfig()).toEqual({
       port: 8080,
       shutdownDelayMs: 5000,
       shutdownTimeoutMs: 2000,
       requestDeadlineMs: 1500,
+      heapGrowingPercent: 0,
     });
+  });
+
+  it('refuses a HEAP_GROWING_PERCENT above 1000', () => {
+    process.env.HEAP_GROWING_PERCENT = '1001';
+    expect(() => readAppConfig()).toThrow(/HEAP_GROWING_PERCENT="1001"/);
   });
 
   it('refuses an HTTP_REQUEST_DEADLINE_MS of 0', () => {
