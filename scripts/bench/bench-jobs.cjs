@@ -152,27 +152,44 @@ async function killRound({ server, probes, longBody }) {
 }
 
 /**
- * /health/live p99 idle, then while DRAIN_JOBS short jobs drain. A disturbed idle window is
- * measured again (lib.cjs, measureIdle).
+ * /health/live p99 idle, then while DRAIN_JOBS short jobs drain: the jobs are queued with the
+ * queue paused (so the POSTs are not in the window), and the window runs from the resume
+ * until the last of them finishes (at most `duration`). A disturbed idle window is measured
+ * again (lib.cjs, measureIdle).
  */
 async function drainRound({ server, queue, duration }) {
-  const health = async (seconds) => {
+  const health = async (seconds, { start, until } = {}) => {
     const load = startLoad({ url: `${server.url}/health/live`, connections: 1 });
     try {
       await sleep(300);
-      const { latencies } = await load.measure(seconds);
-      return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+      await start?.();
+      const window = await load.measure(seconds, {}, { until: until?.() });
+      return {
+        p50: percentile(window.latencies, 50),
+        p99: percentile(window.latencies, 99),
+        seconds: window.seconds,
+      };
     } finally {
-      load.stop();
+      await load.stop();
     }
   };
   const idle = await measureIdle(() => health(duration));
   const before = await finished(queue);
-  await enqueue(server, JSON.stringify(shortReport()), DRAIN_JOBS);
-  const loaded = await health(duration);
-  const left = before.total + DRAIN_JOBS - (await finished(queue)).total;
-  await waitFinished(queue, before.total + DRAIN_JOBS);
-  return { idle, loadedP99: loaded.p99, leftAfterWindow: left };
+  const target = before.total + DRAIN_JOBS;
+  await queue.pause();
+  let loaded;
+  try {
+    await enqueue(server, JSON.stringify(shortReport()), DRAIN_JOBS);
+    loaded = await health(duration, {
+      start: () => queue.resume(),
+      until: () => waitFinished(queue, target),
+    });
+  } finally {
+    await queue.resume();
+  }
+  const left = target - (await finished(queue)).total;
+  await waitFinished(queue, target);
+  return { idle, loadedP99: loaded.p99, windowSeconds: loaded.seconds, leftAfterWindow: left };
 }
 
 async function benchJobs({ duration, rounds }) {
@@ -274,6 +291,11 @@ async function benchJobs({ duration, rounds }) {
           `${drain.rounds.map((r) => fmt.ratio(r)).join(', ')}` +
             (drain.discarded ? ` (${drain.discarded} left out: idle disturbed)` : ''),
         ],
+        row(
+          'drain window (resume → last job finished, at most the window)',
+          drains.map((d) => d.windowSeconds * 1000),
+          fmt.ms,
+        ),
         [
           'jobs left at the end of each drain window',
           '',

@@ -4,11 +4,16 @@
  * with section 3b's image, query and load (8 connections, 2 slots) against its direct loop
  * (resizeImage, 2 in flight). After `npm run build`:
  *
- *   node scripts/bench/image-overhead.cjs gc [--seconds=30] [--warmup=30] [--baseline=REVISION] [--flags=F]
+ *   node scripts/bench/image-overhead.cjs gc [--seconds=30] [--warmup=30] [--baseline=REVISION] [--flags=F] [--env=K=V,…]
  *       V8's garbage collections during the load (node --trace-gc-nvp): scavenges and
- *       mark-compacts, KiB allocated and promoted per resize, main-thread pauses per resize.
- *       `--flags` adds node flags to a second run of this checkout's service (e.g.
- *       `--flags=--max-semi-space-size=8`).
+ *       mark-compacts, KiB allocated and promoted per resize, main-thread pauses per resize,
+ *       the server's CPU per resize and its peak RSS. `--flags` adds node flags to a second
+ *       run of this checkout's service (e.g. `--flags=--max-semi-space-size=8`), `--env`
+ *       environment variables to another (e.g. `--env=HEAP_GROWING_PERCENT=0`).
+ *   node scripts/bench/image-overhead.cjs floor [--rounds=5] [--seconds=5] [--warmup=30]
+ *       The service against the floor of a resize through HTTP (image-floor-server.cjs: bare
+ *       node:http, the same resizeImage, no framework), in interleaved rounds: CPU per resize
+ *       of each server process, all threads and the main thread alone.
  *   node scripts/bench/image-overhead.cjs isolate [--rounds=10]
  *       The direct loop in two processes, one of which first loads the app's modules
  *       (dist/app.module.js, as the service's process holds them): CPU per resize by thread.
@@ -25,10 +30,10 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { baselineBuild } = require('./baseline-build.cjs');
-const { fmt, median, sleep, table } = require('./lib.cjs');
+const { fmt, interleave, median, sleep, table } = require('./lib.cjs');
 const { startLoad } = require('./load.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
-const { UV_THREADPOOL_SIZE, startRunner, startServer } = require('./processes.cjs');
+const { UV_THREADPOOL_SIZE, memoryOf, startRunner, startServer } = require('./processes.cjs');
 const { cpuByGroup, threadCpu } = require('./threads.cjs');
 
 const ROOT = join(__dirname, '..', '..');
@@ -58,11 +63,20 @@ const serviceLoad = (server, image) => ({
   connections: 8,
 });
 
-/** The services to measure: this checkout's, and REVISION's when asked. */
-function services(baseline, flags) {
+/** `K=V,K=V` as an object. */
+const parseEnv = (list) =>
+  Object.fromEntries(
+    list
+      .split(',')
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+
+/** The services to measure: this checkout's (also with `flags` or `env`), and REVISION's when asked. */
+function services(baseline, flags, env) {
   return [
     { name: 'service', root: ROOT, execArgv: [] },
     ...(flags ? [{ name: `service ${flags}`, root: ROOT, execArgv: flags.split(' ') }] : []),
+    ...(env ? [{ name: `service ${env}`, root: ROOT, execArgv: [], env: parseEnv(env) }] : []),
     ...(baseline
       ? [{ name: `service@${baseline}`, root: baselineBuild(baseline), execArgv: [] }]
       : []),
@@ -97,20 +111,29 @@ function gcSummary(lines, resizes) {
   };
 }
 
-async function gc({ seconds, warmup, baseline, flags }) {
+async function gc({ seconds, warmup, baseline, flags, env }) {
   const image = await testImage();
   const rows = [];
-  for (const { name, root, execArgv } of services(baseline, flags)) {
+  for (const { name, root, execArgv, env: extra } of services(baseline, flags, env)) {
     const lines = [];
-    const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, {
-      execArgv: ['--trace-gc-nvp', ...execArgv],
-      onLine: (line) => lines.push(line),
-    });
+    const server = await startServer(
+      name,
+      join(root, 'dist', 'main.js'),
+      { ...SERVICE_ENV, ...extra },
+      { execArgv: ['--trace-gc-nvp', ...execArgv], onLine: (line) => lines.push(line) },
+    );
     const load = startLoad(serviceLoad(server, image));
     await sleep(warmup * 1000);
     const from = lines.length;
-    const window = await load.measure(seconds);
-    rows.push([name, gcSummary(lines.slice(from), window.ok)]);
+    const window = await load.measure(seconds, { server: server.cpuSeconds });
+    rows.push([
+      name,
+      {
+        ...gcSummary(lines.slice(from), window.ok),
+        cpuMs: ((window.cores.server * seconds) / window.ok) * 1000,
+        peakRssMiB: memoryOf(server.pid).peakRss / 2 ** 20,
+      },
+    ]);
     const last = lines
       .slice(from)
       .filter((line) => / gc=(?!s )\S+ /.test(line))
@@ -129,7 +152,10 @@ async function gc({ seconds, warmup, baseline, flags }) {
   const from = lines.length;
   const round = await direct.request({ type: 'round', seconds });
   await sleep(200); // the last lines
-  rows.push(['direct', gcSummary(lines.slice(from), round.ops)]);
+  rows.push([
+    'direct',
+    { ...gcSummary(lines.slice(from), round.ops), cpuMs: NaN, peakRssMiB: NaN },
+  ]);
   await direct.stop();
   console.log(
     `Garbage collection during ${seconds} s of load after ${warmup} s (node --trace-gc-nvp):\n`,
@@ -144,6 +170,8 @@ async function gc({ seconds, warmup, baseline, flags }) {
       'KiB promoted / resize',
       'scavenge pause ms / resize',
       'mark-compact pause ms / resize',
+      'server CPU ms / resize',
+      'peak RSS MiB',
     ],
     rows.map(([name, s]) => [
       name,
@@ -154,9 +182,67 @@ async function gc({ seconds, warmup, baseline, flags }) {
       fmt.num(s.promotedKiB, 1),
       fmt.num(s.scavengeMs, 3),
       fmt.num(s.markCompactMs, 3),
+      Number.isNaN(s.cpuMs) ? '' : fmt.num(s.cpuMs, 2),
+      Number.isNaN(s.peakRssMiB) ? '' : fmt.num(s.peakRssMiB),
     ]),
   );
   console.log('\nPauses are wall time on the main thread, so a busy machine lengthens them.');
+}
+
+// ---- floor ----
+
+async function floor({ rounds, seconds, warmup }) {
+  const image = await testImage();
+  const servers = [
+    await startServer('service', join(ROOT, 'dist', 'main.js'), SERVICE_ENV),
+    await startServer('bare node:http', join(__dirname, 'image-floor-server.cjs'), {
+      FLOOR_PARAMS: JSON.stringify(PARAMS),
+    }),
+  ];
+  try {
+    const loads = new Map(servers.map((server) => [server, startLoad(serviceLoad(server, image))]));
+    await sleep(warmup * 1000);
+    // Both loads run all along (so both stay warm); each round measures one server alone
+    // by pausing the other's load.
+    for (const load of loads.values()) await load.stop();
+    const results = await interleave(servers, rounds, async (server) => {
+      const load = startLoad(serviceLoad(server, image));
+      try {
+        await sleep(1000);
+        const before = threadCpu(server.pid);
+        const window = await load.measure(seconds, { server: server.cpuSeconds });
+        const groups = cpuByGroup(server.pid, before, threadCpu(server.pid));
+        return {
+          ms: ((window.cores.server * seconds) / window.ok) * 1000,
+          mainMs: (groups.main / window.ok) * 1000,
+          perSecond: window.ok / seconds,
+        };
+      } finally {
+        await load.stop();
+      }
+    });
+    const [service, bare] = servers.map((server) => results.get(server));
+    console.log(
+      `${seconds} s windows after ${warmup} s of load, ${rounds} interleaved rounds; CPU of each ` +
+        `server process per resize (8 connections, 2 resizes at a time), medians:\n`,
+    );
+    table(
+      ['server', 'resizes/s', 'CPU ms / resize', 'main thread ms / resize'],
+      [service, bare].map((rows, i) => [
+        servers[i].name,
+        fmt.num(median(rows.map((r) => r.perSecond))),
+        fmt.num(median(rows.map((r) => r.ms)), 2),
+        fmt.num(median(rows.map((r) => r.mainMs)), 2),
+      ]),
+    );
+    const ratios = service.map((r, i) => r.ms / bare[i].ms);
+    console.log(
+      `\nservice / floor, CPU per resize: ${fmt.ratio(median(ratios))} ` +
+        `(rounds ${ratios.map((r) => fmt.ratio(r)).join(', ')})`,
+    );
+  } finally {
+    for (const server of servers) await server.stop();
+  }
 }
 
 // ---- isolate ----
@@ -362,6 +448,7 @@ async function main() {
       rounds: { type: 'string', default: '10' },
       baseline: { type: 'string' },
       flags: { type: 'string' },
+      env: { type: 'string' },
     },
   });
   if (values.child) return isolateChild(positionals[0] === 'heavy');
@@ -373,13 +460,21 @@ async function main() {
       warmup: Number(values.warmup),
       baseline,
       flags: values.flags,
+      env: values.env,
     });
   }
   if (mode === 'isolate') return isolate({ rounds: Number(values.rounds) });
+  if (mode === 'floor') {
+    return floor({
+      rounds: Number(values.rounds === '10' ? 5 : values.rounds),
+      seconds: Number(values.seconds ?? 5),
+      warmup: Number(values.warmup),
+    });
+  }
   if (mode === 'perf') {
     return perf({ warmup: Number(values.warmup), seconds: Number(values.seconds ?? 8), baseline });
   }
-  console.error('usage: node scripts/bench/image-overhead.cjs gc|isolate|perf [options]');
+  console.error('usage: node scripts/bench/image-overhead.cjs gc|floor|isolate|perf [options]');
   process.exitCode = 1;
 }
 

@@ -50,16 +50,18 @@ function startLoad({ url, method = 'GET', headers, body, connections, maxSeconds
      * Counts what completes during the next `seconds`. `cpu` maps names to functions that
      * return CPU seconds used so far; the result gives each one's CPU cores over the window.
      * With `threads` ({ pid, kinds }, threads.cjs), `threadCores` gives that process's CPU
-     * cores by thread group over the same window.
+     * cores by thread group over the same window. With `until` (a promise), the window ends
+     * when it settles, if that comes first.
      */
-    async measure(seconds, cpu = {}, { threads } = {}) {
+    async measure(seconds, cpu = {}, { threads, until } = {}) {
       Object.assign(window, { ok: 0, other: 0, errors: 0, latencies: [] });
       const threadsBefore = threads && threadCpu(threads.pid);
       const cpuBefore = Object.entries(cpu).map(([name, read]) => [name, read, read()]);
       window.from = performance.now();
       window.to = window.from + seconds * 1000;
-      await sleep(seconds * 1000);
-      const elapsed = (Math.min(performance.now(), window.to) - window.from) / 1000;
+      await (until ? Promise.race([sleep(seconds * 1000), until]) : sleep(seconds * 1000));
+      window.to = Math.min(performance.now(), window.to);
+      const elapsed = (window.to - window.from) / 1000;
       const cores = Object.fromEntries(
         cpuBefore.map(([name, read, before]) => [name, (read() - before) / elapsed]),
       );

@@ -6,8 +6,13 @@
  * files `run.js --json=FILE` writes; give every run that was recorded, not a chosen one.
  *
  *   node scripts/bench/verdicts.cjs bench-results/run-1.json bench-results/run-2.json
+ *
+ * The one way a recorded round leaves the pool: a bench bug that made a goal measure
+ * something else, listed with its reason in `excluded.json` beside the run files
+ * ([{ "file": "run-6.json", "goal": "…", "reason": "…" }]). Each exclusion is printed.
  */
-const { readFileSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
+const { basename, dirname, join } = require('node:path');
 const { pool, printVerdicts, table } = require('./lib.cjs');
 
 function main(files) {
@@ -16,6 +21,7 @@ function main(files) {
     process.exit(2);
   }
   const runs = files.map((file) => ({ file, ...JSON.parse(readFileSync(file, 'utf8')) }));
+  leaveOutExcluded(runs);
   console.log('Runs pooled:\n');
   table(
     ['file', 'ended', 'src/ tree', 'sections (1-min load average before → after)'],
@@ -39,6 +45,20 @@ function main(files) {
     const same = runs.filter((run) => (run.srcTree ?? 'unknown') === tree);
     console.log(`\nsrc/ tree ${tree}: ${same.map((run) => run.file).join(', ')}\n`);
     printVerdicts(pool(same.map((run) => run.verdicts)), { runs: same.length });
+  }
+}
+
+/** Drops the goals `excluded.json` (beside each run file) lists for that run, and says so. */
+function leaveOutExcluded(runs) {
+  for (const run of runs) {
+    const list = join(dirname(run.file), 'excluded.json');
+    if (!existsSync(list)) continue;
+    for (const { file, goal, reason } of JSON.parse(readFileSync(list, 'utf8'))) {
+      if (file !== basename(run.file)) continue;
+      const before = run.verdicts.length;
+      run.verdicts = run.verdicts.filter((v) => v.name !== goal);
+      if (run.verdicts.length < before) console.log(`Left out: "${goal}" of ${file}: ${reason}\n`);
+    }
   }
 }
 
