@@ -95,8 +95,9 @@ export function slowReport(sections: number) {
 
 /**
  * A report that keeps a pool thread busy for about `rows` / 800 seconds on an idle machine
- * (a 20-column table: about 1.2 ms of rendering per row, 18 pages per 1,000 rows, 136 bytes of
- * JSON per row); slower per byte than text, so a long render still fits a small body.
+ * on Node 20 (a 20-column table: about 1.2 ms of rendering per row, 18 pages per 1,000 rows,
+ * 136 bytes of JSON and some 45 KB of thread heap per row); slower per byte than text, so a
+ * long render still fits a small body. {@link longTable} sizes it for a wanted duration.
  */
 export function slowTable(rows: number) {
   const columns = Array.from({ length: 20 }, (_, c) => `c${c}`);
@@ -107,6 +108,29 @@ export function slowTable(rows: number) {
       rows: Array.from({ length: rows }, (_, r) => columns.map((_, c) => r * 20 + c)),
     },
   };
+}
+
+/**
+ * Milliseconds of rendering per row of a {@link slowTable} on this machine and runtime now:
+ * the faster of two 500-row renders through `POST /pdf/report`. Tests size their "short" and
+ * "long" jobs from it with {@link tableFor}, so that a faster machine or runtime (Node 24
+ * renders tables faster than Node 20) does not finish a job before the test can stop it.
+ */
+export async function msPerTableRow(base: string): Promise<number> {
+  const sample = 500;
+  let fastest = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const started = performance.now();
+    const answer = await call(base, '/pdf/report', { method: 'POST', json: slowTable(sample) });
+    if (answer.status !== 200) throw new Error(`calibration render: ${answer.status}`);
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  return fastest / sample;
+}
+
+/** A {@link slowTable} of about `seconds` of rendering at `msPerRow`, at most `maxRows` rows. */
+export function tableFor(msPerRow: number, seconds: number, maxRows: number) {
+  return slowTable(Math.min(maxRows, Math.ceil((seconds * 1000) / msPerRow)));
 }
 
 /** Polls `condition` every 100 ms until it holds; fails with `what` after `timeoutMs`. */

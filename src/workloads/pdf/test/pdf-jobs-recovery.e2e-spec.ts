@@ -1,6 +1,14 @@
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { call, enqueueReport, metric, slowReport, slowTable, waitFor, waitForStatus } from './jobs';
+import {
+  call,
+  enqueueReport,
+  metric,
+  msPerTableRow,
+  tableFor,
+  waitFor,
+  waitForStatus,
+} from './jobs';
 import { describeWithRedis, RedisServer } from '../../../../test/support/redis';
 import { freePort, ServiceProcess } from '../../../../test/support/service-process';
 
@@ -10,7 +18,7 @@ import { freePort, ServiceProcess } from '../../../../test/support/service-proce
  * queue; an instance that dies (SIGKILL) loses its job to another instance, which
  * completes it once BullMQ's stalled-job check finds it.
  */
-const SHUTDOWN_TIMEOUT_MS = 6_000;
+const SHUTDOWN_TIMEOUT_MS = 3_000;
 // Short enough for a quick takeover, long enough that a loaded machine renews its locks in time.
 const STALLED_MS = 3_000;
 
@@ -40,8 +48,9 @@ describeWithRedis('async jobs across instances', () => {
       PDF_MAX_PAGES: '2000',
       PDF_MAX_BODY_BYTES: String(4 * 1024 * 1024),
       WORKER_TASK_TIMEOUT_MS: '120000',
-      // The long table holds more than the default 512 MiB of heap while it renders.
-      WORKER_MAX_HEAP_MB: '2048',
+      // The long table holds some 100 KB of heap per row while it renders (20,000 rows did
+      // not fit 2 GiB).
+      WORKER_MAX_HEAP_MB: '4096',
     });
     const instance = {
       service,
@@ -71,9 +80,11 @@ describeWithRedis('async jobs across instances', () => {
 
   it('on SIGTERM finishes running jobs within SHUTDOWN_TIMEOUT_MS and returns the rest to the queue', async () => {
     const first = await start();
-    // About 0.5 s and 10 s of rendering on an idle machine: one ends within the timeout, one cannot.
-    const short = await enqueueReport(first.base, slowReport(10));
-    long = await enqueueReport(first.base, slowTable(8_000));
+    // About 1 s and 12 s of rendering: one ends within the timeout, one cannot (16,000 rows,
+    // some 4 s on a warm thread here, fit the 4 MiB body and the 4 GiB heap).
+    const msPerRow = await msPerTableRow(first.base);
+    const short = await enqueueReport(first.base, tableFor(msPerRow, 1, 16_000));
+    long = await enqueueReport(first.base, tableFor(msPerRow, 12, 16_000));
     await waitForStatus(first.base, short, ['active']);
     await waitForStatus(first.base, long, ['active']);
 

@@ -1,6 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApp } from '../../../../test/support/app';
-import { call, enqueueReport, metric, slowReport, slowTable, waitFor, waitForStatus } from './jobs';
+import {
+  call,
+  enqueueReport,
+  metric,
+  msPerTableRow,
+  slowReport,
+  tableFor,
+  waitFor,
+  waitForStatus,
+} from './jobs';
 import { pdftotext } from './poppler';
 import { describeWithRedis, RedisServer } from '../../../../test/support/redis';
 import { freePort, ServiceProcess } from '../../../../test/support/service-process';
@@ -185,8 +194,16 @@ describeWithRedis('async jobs on a real Redis', () => {
 
   it('refuses past JOBS_MAX_WAITING; cancels a queued job and stops a running one', async () => {
     const abortedBefore = await metric(probes, 'worker_pool_tasks_total', { outcome: 'aborted' });
-    const running = await enqueueReport(base, slowTable(4_000)); // about 5 s
+    // About 6 s of rendering (7,000 rows fit the default 1 MiB body and 300 pages).
+    const msPerRow = await msPerTableRow(base);
+    const running = await enqueueReport(base, tableFor(msPerRow, 6, 7_000));
     await waitForStatus(base, running, ['active']);
+    // Active is not yet on a thread (its body is parsed and checked first): a DELETE before
+    // the pool has the task would cancel it without the pool ever counting it.
+    await waitFor(
+      async () => (await metric(probes, 'worker_pool_threads', { state: 'busy' })) === 1,
+      'the running job on a pool thread',
+    );
     const queued = await enqueueReport(base, SMALL);
     const next = await enqueueReport(base, SMALL);
 
