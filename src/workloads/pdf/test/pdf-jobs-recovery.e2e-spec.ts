@@ -80,8 +80,9 @@ describeWithRedis('async jobs across instances', () => {
 
   it('on SIGTERM finishes running jobs within SHUTDOWN_TIMEOUT_MS and returns the rest to the queue', async () => {
     const first = await start();
-    // About 1 s and 12 s of rendering: one ends within the timeout, one cannot (16,000 rows,
-    // some 4 s on a warm thread here, fit the 4 MiB body and the 4 GiB heap).
+    // About 1 s and 12 s of rendering: one ends within the timeout, one cannot. The long one
+    // is at most 16,000 rows (they fit the 4 MiB body and the 4 GiB heap), which the
+    // calibration put at about 6 s on Node 24 here: twice the timeout.
     const msPerRow = await msPerTableRow(first.base);
     const short = await enqueueReport(first.base, tableFor(msPerRow, 1, 16_000));
     long = await enqueueReport(first.base, tableFor(msPerRow, 12, 16_000));
