@@ -193,17 +193,18 @@ async function gc({ seconds, warmup, baseline, flags, env }) {
 
 async function floor({ rounds, seconds, warmup }) {
   const image = await testImage();
-  const servers = [
-    await startServer('service', join(ROOT, 'dist', 'main.js'), SERVICE_ENV),
-    await startServer('bare node:http', join(__dirname, 'image-floor-server.cjs'), {
-      FLOOR_PARAMS: JSON.stringify(PARAMS),
-    }),
-  ];
+  const servers = [];
   try {
+    servers.push(await startServer('service', join(ROOT, 'dist', 'main.js'), SERVICE_ENV));
+    servers.push(
+      await startServer('bare node:http', join(__dirname, 'image-floor-server.cjs'), {
+        FLOOR_PARAMS: JSON.stringify(PARAMS),
+      }),
+    );
     const loads = new Map(servers.map((server) => [server, startLoad(serviceLoad(server, image))]));
     await sleep(warmup * 1000);
-    // Both loads run all along (so both stay warm); each round measures one server alone
-    // by pausing the other's load.
+    // Both warm up together; then each round loads and measures one server alone, after 1 s
+    // of load of its own.
     for (const load of loads.values()) await load.stop();
     const results = await interleave(servers, rounds, async (server) => {
       const load = startLoad(serviceLoad(server, image));
@@ -445,7 +446,7 @@ async function main() {
       child: { type: 'boolean' },
       seconds: { type: 'string' },
       warmup: { type: 'string', default: '30' },
-      rounds: { type: 'string', default: '10' },
+      rounds: { type: 'string' },
       baseline: { type: 'string' },
       flags: { type: 'string' },
       env: { type: 'string' },
@@ -463,10 +464,10 @@ async function main() {
       env: values.env,
     });
   }
-  if (mode === 'isolate') return isolate({ rounds: Number(values.rounds) });
+  if (mode === 'isolate') return isolate({ rounds: Number(values.rounds ?? 10) });
   if (mode === 'floor') {
     return floor({
-      rounds: Number(values.rounds === '10' ? 5 : values.rounds),
+      rounds: Number(values.rounds ?? 5),
       seconds: Number(values.seconds ?? 5),
       warmup: Number(values.warmup),
     });

@@ -58,6 +58,7 @@ function leaveOutExcluded(runs) {
       const before = run.verdicts.length;
       run.verdicts = run.verdicts.filter((v) => v.name !== goal);
       if (run.verdicts.length < before) console.log(`Left out: "${goal}" of ${file}: ${reason}\n`);
+      else console.log(`excluded.json names "${goal}" of ${file}, a goal that run lacks\n`);
     }
   }
 }

@@ -94,10 +94,10 @@ export function slowReport(sections: number) {
 }
 
 /**
- * A report that keeps a pool thread busy for about `rows` / 800 seconds on an idle machine
- * on Node 20 (a 20-column table: about 1.2 ms of rendering per row, 18 pages per 1,000 rows,
- * 136 bytes of JSON and some 45 KB of thread heap per row); slower per byte than text, so a
- * long render still fits a small body. {@link longTable} sizes it for a wanted duration.
+ * A report that keeps a pool thread busy for about `rows` / 800 seconds on a cold thread
+ * on Node 20 (faster when warm, and on Node 24) (a 20-column table: about 1.2 ms of rendering per row, 18 pages per 1,000 rows,
+ * 136 bytes of JSON per row); slower per byte than text, so a long render still fits a small
+ * body. {@link tableFor} sizes it for a wanted duration on the machine at hand.
  */
 export function slowTable(rows: number) {
   const columns = Array.from({ length: 20 }, (_, c) => `c${c}`);
