@@ -1,4 +1,4 @@
-import { envInt } from './env';
+import { envInt, InvalidEnvironmentError } from './env';
 
 export interface AppConfig {
   /** HTTP port of the service. `PORT`, default 3000. */
@@ -14,7 +14,8 @@ export interface AppConfig {
   requestDeadlineMs: number;
   /**
    * V8's old-generation growing factor, as 1 + this / 100, for each app process and its
-   * threads; 0 keeps V8's own adaptive factor. `HEAP_GROWING_PERCENT`, default 200.
+   * threads; 0 keeps V8's own adaptive factor. `HEAP_GROWING_PERCENT`, 0 or 10 to 300 (V8's
+   * own factors run from 1.1 to 4), default 200.
    */
   heapGrowingPercent: number;
 }
@@ -32,9 +33,20 @@ export const readAppConfig = (): AppConfig => ({
     min: 1,
     max: 3_600_000,
   }),
-  heapGrowingPercent: envInt(process.env, 'HEAP_GROWING_PERCENT', {
-    default: 200,
-    min: 0,
-    max: 1000,
-  }),
+  heapGrowingPercent: heapGrowingPercent(process.env),
 });
+
+/** 0, or a factor within V8's own range (1.1 to 4): 10 to 300. */
+function heapGrowingPercent(env: NodeJS.ProcessEnv): number {
+  const name = 'HEAP_GROWING_PERCENT';
+  const refuse = (value: string) =>
+    new InvalidEnvironmentError(name, value, "0 (V8's own factor) or an integer from 10 to 300");
+  let percent: number;
+  try {
+    percent = envInt(env, name, { default: 200, min: 0, max: 300 });
+  } catch (error) {
+    throw error instanceof InvalidEnvironmentError ? refuse(error.value) : error;
+  }
+  if (percent > 0 && percent < 10) throw refuse(String(percent));
+  return percent;
+}

@@ -140,9 +140,22 @@ describe('readAppConfig', () => {
     });
   });
 
-  it('refuses a HEAP_GROWING_PERCENT above 1000', () => {
-    process.env.HEAP_GROWING_PERCENT = '1001';
-    expect(() => readAppConfig()).toThrow(/HEAP_GROWING_PERCENT="1001"/);
+  it.each(['301', '1', '9', '-5', '2.5', 'x'])(
+    "refuses HEAP_GROWING_PERCENT=%s: 0 or within V8's own factors, 10 to 300",
+    (value) => {
+      process.env.HEAP_GROWING_PERCENT = value;
+      expect(() => readAppConfig()).toThrow(
+        `HEAP_GROWING_PERCENT=${JSON.stringify(value)}: expected 0 (V8's own factor) or an integer from 10 to 300`,
+      );
+    },
+  );
+
+  it.each([
+    ['10', 10],
+    ['300', 300],
+  ])('takes HEAP_GROWING_PERCENT=%s', (value, percent) => {
+    process.env.HEAP_GROWING_PERCENT = value;
+    expect(readAppConfig().heapGrowingPercent).toBe(percent);
   });
 
   it('refuses an HTTP_REQUEST_DEADLINE_MS of 0', () => {
