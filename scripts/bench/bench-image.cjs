@@ -1,8 +1,10 @@
 'use strict';
 /**
  * Section 3b, image throughput: POST /images/resize through the service versus the service's
- * resizeImage in-line in a process of its own; and the placement decision behind it:
- * the same resize in-line (sharp on libuv's pool) versus on a piscina thread pool.
+ * resizeImage in-line in a process of its own, with the floor of a resize through HTTP
+ * (image-floor-server.cjs: bare node:http, the same resizeImage, no framework) beside them;
+ * and the placement decision behind it: the same resize in-line (sharp on libuv's pool)
+ * versus on a piscina thread pool.
  */
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -20,6 +22,7 @@ const {
   verdict,
 } = require('./lib.cjs');
 const { measureLoad } = require('./load.cjs');
+const { serviceHeapFlags } = require('./image-input.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
 const { UV_THREADPOOL_SIZE, ownCpuSeconds, startRunner, startServer } = require('./processes.cjs');
 const { threadKinds, withThreadCores } = require('./threads.cjs');
@@ -147,11 +150,19 @@ const SERVICE_ENV = {
 };
 
 /**
- * Starts `node <root>/dist/main.js`, checks one resize, and returns the section's variant
- * for it (closed-loop load on SERVICE_CONNECTIONS connections), with `server` and `out`.
+ * Starts `node <root>/dist/main.js` (or `script` with `env`), checks one resize, and returns
+ * the section's variant for it (closed-loop load on SERVICE_CONNECTIONS connections), with
+ * `server` and `out`.
  */
-async function serviceVariant(name, root, image, stops, execArgv = []) {
-  const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, { execArgv });
+async function serviceVariant(
+  name,
+  root,
+  image,
+  stops,
+  execArgv = [],
+  { script = join(root, 'dist', 'main.js'), env = SERVICE_ENV } = {},
+) {
+  const server = await startServer(name, script, env, { execArgv });
   stops.push(() => server.stop());
   const url = `${server.url}/images/resize?${QUERY}`;
   const response = await fetch(url, {
@@ -212,6 +223,12 @@ async function benchImage({ duration, rounds, imageBaseline, imageFlags }) {
     const flagged =
       imageFlags &&
       (await serviceVariant(`service ${imageFlags}`, ROOT, image, stops, imageFlags.split(' ')));
+    // What HTTP itself costs: no routing, validation, admission, deadlines, signal, logs or
+    // metrics; the service's heap growing factor, so that GC settings are not a difference.
+    const floor = await serviceVariant('floor', ROOT, image, stops, serviceHeapFlags(), {
+      script: join(__dirname, 'image-floor-server.cjs'),
+      env: { FLOOR_PARAMS: JSON.stringify(PARAMS) },
+    });
     const direct = await startRunner('direct image', {
       mode: 'image-inline',
       concurrency: CONCURRENCY,
@@ -226,7 +243,7 @@ async function benchImage({ duration, rounds, imageBaseline, imageFlags }) {
       threads: directThreads,
       measure: runnerRound(direct, directThreads),
     };
-    const others = [baseline, flagged].filter(Boolean);
+    const others = [baseline, flagged, floor].filter(Boolean);
     const variants = [service, ...others, directVariant];
     for (const v of variants) await v.measure(WARMUP_SECONDS);
     // Which thread is which, once every side has run and started its threads (threads.cjs).
@@ -239,23 +256,27 @@ async function benchImage({ duration, rounds, imageBaseline, imageFlags }) {
     const results = await interleave(variants, rounds, (v) => v.measure(duration));
     printRounds(variants, results);
     printThreads(variants, results);
-    const directRounds = results.get(directVariant);
-    const compare = (v) => {
+    // `to` is the direct loop unless given: then another server, its CPU its process's too.
+    const compare = (v, to = directVariant) => {
       const list = results.get(v);
-      const comparison = compareRates(list, directRounds);
+      const against = results.get(to);
+      const comparison = compareRates(list, against);
+      const toMs = to === directVariant ? directMs : serverMs;
       // The goal counts the service's own CPU; the load generator's is in the tables above.
-      const cpuRatios = list.map((r, i) => serverMs(r) / directMs(directRounds[i]));
+      const cpuRatios = list.map((r, i) => serverMs(r) / toMs(against[i]));
       const cpu = median(cpuRatios);
+      const peak = (x) =>
+        x === directVariant ? against.at(-1).peakRss : x.server.memory().peakRss;
       console.log(
-        `\n${describeComparison(`${v.short}/direct`, comparison)} Server process alone: ` +
+        `\n${describeComparison(`${v.short}/${to.short}`, comparison)} Server process alone: ` +
           `${fmt.ratio(cpu)} CPU per resize (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}). ` +
-          `Peak RSS: ${v.short} ${fmt.mib(v.server.memory().peakRss)}, direct ` +
-          `${fmt.mib(directRounds.at(-1).peakRss)}.`,
+          `Peak RSS: ${v.short} ${fmt.mib(peak(v))}, ${to.short} ${fmt.mib(peak(to))}.`,
       );
       return { comparison, cpuRatios };
     };
     const after = compare(service);
     const compared = others.map((v) => [v, compare(v)]);
+    const overFloor = compare(service, floor);
     return {
       verdicts: [
         verdict('image resizes/s service/direct', after.comparison.rounds, GOAL, {
@@ -269,6 +290,8 @@ async function benchImage({ duration, rounds, imageBaseline, imageFlags }) {
           verdict(`image resizes/s ${v.short}/direct`, comparison.rounds),
           verdict(`image CPU per resize ${v.short}/direct`, cpuRatios),
         ]),
+        verdict('image resizes/s service/floor', overFloor.comparison.rounds),
+        verdict('image CPU per resize service/floor', overFloor.cpuRatios),
       ],
       raw: strip(results),
     };

@@ -4,8 +4,9 @@
  * into one buffer of its Content-Length and runs the service's own `resizeImage` on it, at
  * most 2 at a time (the bench's WORKER_INLINE_CONCURRENCY). What it does not do is what the
  * service adds per request: routing, validation, admission, deadlines, the request's abort
- * signal, logs and metrics. Used by `image-overhead.cjs floor`; answers 200 on any GET (the
- * bench's readiness poll).
+ * signal, logs and metrics. Started with the service's heap growing factor
+ * (image-input.cjs#serviceHeapFlags) by section 3b (bench-image.cjs) and by
+ * `image-overhead.cjs floor`; answers 200 on any GET (the bench's readiness poll).
  */
 const http = require('node:http');
 const { join } = require('node:path');
@@ -30,7 +31,11 @@ async function resize(body, response) {
       signal,
       deadline: Date.now() + 30_000,
     });
-    response.writeHead(200, { 'content-type': 'image/jpeg', 'x-image-width': image.width });
+    response.writeHead(200, {
+      'content-type': 'image/jpeg',
+      'x-image-width': image.width,
+      'x-image-height': image.height,
+    });
     response.end(image.data);
   } catch (error) {
     response.writeHead(500).end(String(error));

@@ -25,4 +25,16 @@ function resizeInput(data, params) {
   return { data, params, ...limits };
 }
 
-module.exports = { resizeInput };
+/**
+ * The node flags that give another process the service's own heap growing factor
+ * (HEAP_GROWING_PERCENT as this process's environment sets it, which the service started by
+ * the bench inherits): the floor server runs with them, so GC settings are no difference.
+ */
+function serviceHeapFlags() {
+  const { readAppConfig } = require(join(DIST, 'config', 'app.config.js'));
+  const { heapGrowingFlag } = require(join(DIST, 'common', 'runtime', 'heap-growth.js'));
+  const flag = heapGrowingFlag(readAppConfig().heapGrowingPercent, [], '');
+  return flag ? [flag] : [];
+}
+
+module.exports = { resizeInput, serviceHeapFlags };

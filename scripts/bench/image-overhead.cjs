@@ -32,6 +32,7 @@ const { parseArgs } = require('node:util');
 const { baselineBuild } = require('./baseline-build.cjs');
 const { fmt, interleave, median, sleep, table } = require('./lib.cjs');
 const { startLoad } = require('./load.cjs');
+const { serviceHeapFlags } = require('./image-input.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
 const { UV_THREADPOOL_SIZE, memoryOf, startRunner, startServer } = require('./processes.cjs');
 const { cpuByGroup, threadCpu } = require('./threads.cjs');
@@ -197,9 +198,12 @@ async function floor({ rounds, seconds, warmup }) {
   try {
     servers.push(await startServer('service', join(ROOT, 'dist', 'main.js'), SERVICE_ENV));
     servers.push(
-      await startServer('bare node:http', join(__dirname, 'image-floor-server.cjs'), {
-        FLOOR_PARAMS: JSON.stringify(PARAMS),
-      }),
+      await startServer(
+        'bare node:http',
+        join(__dirname, 'image-floor-server.cjs'),
+        { FLOOR_PARAMS: JSON.stringify(PARAMS) },
+        { execArgv: serviceHeapFlags() },
+      ),
     );
     const loads = new Map(servers.map((server) => [server, startLoad(serviceLoad(server, image))]));
     await sleep(warmup * 1000);
