@@ -14,6 +14,10 @@
  *       The service against the floor of a resize through HTTP (image-floor-server.cjs: bare
  *       node:http, the same resizeImage, no framework), in interleaved rounds: CPU per resize
  *       of each server process, all threads and the main thread alone.
+ *   node scripts/bench/image-overhead.cjs contend [--rounds=5] [--seconds=5]
+ *       The direct loop alone and beside a process busy in 1 ms bursts (about 0.09 and 0.17
+ *       cores), in interleaved rounds: the throughput two sharp pipelines lose to other work on
+ *       the same cores, though together they use only about 1.6 of the 2.
  *   node scripts/bench/image-overhead.cjs isolate [--rounds=10]
  *       The direct loop in two processes, one of which first loads the app's modules
  *       (dist/app.module.js, as the service's process holds them): CPU per resize by thread.
@@ -250,6 +254,82 @@ async function floor({ rounds, seconds, warmup }) {
   }
 }
 
+// ---- contend ----
+
+/** `--burn=BUSY_MS:IDLE_MS`: busy for BUSY_MS, then idle for IDLE_MS, until killed. */
+function burnChild(spec) {
+  const [busy, idle] = spec.split(':').map(Number);
+  const tick = () => {
+    const end = performance.now() + busy;
+    while (performance.now() < end);
+    setTimeout(tick, idle);
+  };
+  tick();
+}
+
+/** CPU seconds used so far by process `pid` (user + system, /proc/<pid>/stat). */
+function processCpuSeconds(pid) {
+  let seconds = 0;
+  for (const { seconds: thread } of threadCpu(pid).values()) seconds += thread;
+  return seconds;
+}
+
+/**
+ * The direct loop alone, and beside another process that takes some CPU in short bursts
+ * (what the service's main thread, the load generator and V8's helpers do beside the
+ * pipelines): how much throughput the pipelines lose to it on cores they did not saturate.
+ */
+async function contend({ rounds, seconds }) {
+  const image = await testImage();
+  const direct = await startRunner('direct', {
+    mode: 'image-inline',
+    concurrency: 2,
+    imagePath: image.path,
+    params: PARAMS,
+  });
+  // 1 ms busy in each 6 or 11 ms (about 0.17 and 0.09 cores); the service's main thread does
+  // about 1 ms of work per resize, some 0.2 cores at 200 resizes/s.
+  const burns = ['1:10', '1:5'];
+  const results = new Map([['alone', []], ...burns.map((burn) => [burn, []])]);
+  try {
+    await direct.request({ type: 'round', seconds: 10 });
+    for (let round = 0; round < rounds; round++) {
+      for (const name of results.keys()) {
+        const burner =
+          name === 'alone' ? undefined : fork(__filename, [`--burn=${name}`], { stdio: 'ignore' });
+        try {
+          if (burner) await sleep(200);
+          const cpuBefore = burner ? processCpuSeconds(burner.pid) : 0;
+          const result = await direct.request({ type: 'round', seconds });
+          const cores = burner ? (processCpuSeconds(burner.pid) - cpuBefore) / result.wall : 0;
+          results.get(name).push({ perSecond: result.perSecond, cores });
+        } finally {
+          burner?.kill();
+        }
+      }
+    }
+  } finally {
+    await direct.stop();
+  }
+  const alone = results.get('alone');
+  console.log(
+    `The direct loop (resizeImage, 2 in flight), alone and beside a process that is busy in ` +
+      `1 ms bursts; ${seconds} s rounds, ${rounds} interleaved rounds, medians:\n`,
+  );
+  table(
+    ['beside', "the other process's cores", 'resizes/s', 'resizes/s / alone (rounds)'],
+    [...results].map(([name, list]) => {
+      const ratios = list.map((r, i) => r.perSecond / alone[i].perSecond);
+      return [
+        name === 'alone' ? 'nothing' : `busy:idle ${name} ms`,
+        fmt.num(median(list.map((r) => r.cores)), 2),
+        fmt.num(median(list.map((r) => r.perSecond)), 1),
+        `${fmt.ratio(median(ratios))} (${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+      ];
+    }),
+  );
+}
+
 // ---- isolate ----
 
 /** The direct loop in this process (`--child [heavy]`), driven over IPC: CPU by thread. */
@@ -454,9 +534,11 @@ async function main() {
       baseline: { type: 'string' },
       flags: { type: 'string' },
       env: { type: 'string' },
+      burn: { type: 'string' },
     },
   });
   if (values.child) return isolateChild(positionals[0] === 'heavy');
+  if (values.burn) return burnChild(values.burn);
   const mode = positionals[0];
   const baseline = values.baseline;
   if (mode === 'gc') {
@@ -469,6 +551,9 @@ async function main() {
     });
   }
   if (mode === 'isolate') return isolate({ rounds: Number(values.rounds ?? 10) });
+  if (mode === 'contend') {
+    return contend({ rounds: Number(values.rounds ?? 5), seconds: Number(values.seconds ?? 5) });
+  }
   if (mode === 'floor') {
     return floor({
       rounds: Number(values.rounds ?? 5),
@@ -479,7 +564,9 @@ async function main() {
   if (mode === 'perf') {
     return perf({ warmup: Number(values.warmup), seconds: Number(values.seconds ?? 8), baseline });
   }
-  console.error('usage: node scripts/bench/image-overhead.cjs gc|floor|isolate|perf [options]');
+  console.error(
+    'usage: node scripts/bench/image-overhead.cjs gc|floor|contend|isolate|perf [options]',
+  );
   process.exitCode = 1;
 }
 
