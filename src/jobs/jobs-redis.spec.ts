@@ -36,52 +36,95 @@ describeWithRedis('JobsRedis start-up (a real redis-server)', () => {
   });
 });
 
-describe('JobsRedis start-up (a server that accepts connections and never answers)', () => {
-  let server: Server;
+/**
+ * A TCP server on 127.0.0.1 that reads what it is sent and answers only what `answer` returns
+ * for a command (RESP: `*`, then `$len` and the value of each argument); nothing else.
+ */
+async function stubbornServer(answer: (command: string) => string | undefined = () => undefined) {
   const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (data: Buffer) => {
+      for (const command of data.toString().split(/^\*/m).slice(1)) {
+        const name = command
+          .split('\r\n')
+          .filter((_, i) => i % 2 === 0 && i > 0)
+          .join(' ');
+        const reply = answer(name.toUpperCase());
+        if (reply) socket.write(reply);
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    sockets,
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** Resolves once each connection has ended (its socket closed). */
+async function ended(client: JobsRedis): Promise<void> {
+  for (const connection of [client.command, client.subscriber]) {
+    if (connection.status !== 'end') await once(connection, 'end');
+  }
+}
+
+describe('JobsRedis against a server that accepts connections and does not answer', () => {
+  let server: Awaited<ReturnType<typeof stubbornServer>> | undefined;
   let client: JobsRedis | undefined;
 
-  beforeAll(async () => {
-    // A TCP server on 127.0.0.1 that reads what it is sent and never writes: ioredis connects,
-    // sends its ready check and waits for an answer that never comes, with no error either.
-    server = createServer((socket) => {
-      socket.resume();
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-  });
-  afterAll(async () => {
+  afterEach(async () => {
     await client?.close();
-    for (const socket of sockets) socket.destroy();
-    server.close();
-    await once(server, 'close');
+    client = undefined;
+    await server?.close();
+    server = undefined;
   });
 
   it('waits for the first connection at most about 3 s, then goes on, and still closes', async () => {
-    const { port } = server.address() as { port: number };
-    client = new JobsRedis(readJobsConfig({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    // ioredis connects, sends its ready check and waits for an answer that never comes,
+    // with no error either.
+    server = await stubbornServer();
+    client = new JobsRedis(readJobsConfig({ REDIS_URL: server.url }));
     const started = performance.now();
     await client.onModuleInit();
     const waited = performance.now() - started;
     // Its own cap (FIRST_CONNECT_WAIT_MS), neither cut short nor run over by much.
     expect(waited).toBeGreaterThanOrEqual(2_900);
     expect(waited).toBeLessThan(4_500);
-    expect(sockets.size).toBeGreaterThan(0); // it did connect: the wait was for an answer
+    expect(server.sockets.size).toBeGreaterThan(0); // it did connect: the wait was for an answer
     expect(client.ready).toBe(false);
     expect(client.state).toBe('connect');
     // Usable as the routes use it while Redis is down: a command fails at once (a 503).
     await expect(client.command.ping()).rejects.toThrow(/enableOfflineQueue/);
 
-    // Closing does not wait for an answer either (a QUIT would wait forever): all connections end.
+    // Closing does not wait for an answer either (a QUIT would wait forever): dropped at once.
     const closing = performance.now();
     await client.close();
     expect(performance.now() - closing).toBeLessThan(500);
-    // Dropped, not waiting on anything: each connection ends once its socket has closed.
-    for (const connection of [client.command, client.subscriber]) {
-      if (connection.status !== 'end') await once(connection, 'end');
-    }
-    client = undefined;
+    await ended(client);
+  });
+
+  it('closes within about 1 s when Redis stops answering after the connections are ready', async () => {
+    // Answers the handshake (CLIENT SETNAME and SETINFO, the INFO of the ready check), then
+    // nothing.
+    const handshake = (command: string) =>
+      command.startsWith('CLIENT ') ? '+OK\r\n' : command === 'INFO' ? '$0\r\n\r\n' : undefined;
+    server = await stubbornServer(handshake);
+    client = new JobsRedis(readJobsConfig({ REDIS_URL: server.url }));
+    await client.onModuleInit();
+    expect(client.ready).toBe(true);
+    const closing = performance.now();
+    await client.close(); // QUITs that get no answer
+    const took = performance.now() - closing;
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(2_000);
+    await ended(client);
   });
 });
