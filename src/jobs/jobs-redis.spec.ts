@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describeWithRedis, RedisServer } from '../../test/support/redis';
 import { freePort } from '../../test/support/service-process';
 import { readJobsConfig } from '../config/jobs.config';
@@ -33,6 +34,29 @@ describeWithRedis('JobsRedis start-up (a real redis-server)', () => {
     // The first refused connection comes within milliseconds; the wait's own cap is 3 s.
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(client.ready).toBe(false);
+  });
+
+  it('hears its channel when it starts listening during the handshake, as the job runner can', async () => {
+    // The runner listens once the command connection is ready; the subscriber's may then be
+    // between connected and ready, where a SUBSCRIBE races ioredis' handshake and the
+    // subscription can be lost for good (ioredis #2037). Whether it is lost is timing: rounds.
+    for (let round = 0; round < 10; round++) {
+      const redisClient = connect(redis.url);
+      client = redisClient;
+      let heard: string | undefined;
+      redisClient.subscriber.once('connect', () =>
+        redisClient.listen('test:channel', (message) => (heard = message)),
+      );
+      await redisClient.onModuleInit();
+      const end = Date.now() + 3_000;
+      while (heard === undefined && Date.now() < end) {
+        await redisClient.command.publish('test:channel', `round ${round}`);
+        await delay(20);
+      }
+      expect(heard).toBe(`round ${round}`);
+      await redisClient.close();
+      client = undefined;
+    }
   });
 });
 

@@ -49,6 +49,22 @@ export class JobsRedis implements OnModuleInit {
     await once(this.command, 'ready', { signal }).catch(() => undefined);
   }
 
+  /**
+   * Calls `onMessage` with each message published on `channel`. Subscribes once the
+   * subscriber connection is ready, and again on each reconnection: a SUBSCRIBE sent during
+   * ioredis' handshake races it, and the connection then drops and comes back unsubscribed
+   * (https://github.com/redis/ioredis/issues/2037): a job's DELETE did not reach the
+   * instance running it.
+   */
+  listen(channel: string, onMessage: (message: string) => void): void {
+    const subscribe = () => void this.subscriber.subscribe(channel).catch(() => undefined);
+    this.subscriber.on('ready', subscribe);
+    if (this.subscriber.status === 'ready') subscribe();
+    this.subscriber.on('message', (from: string, message: string) => {
+      if (from === channel) onMessage(message);
+    });
+  }
+
   /** A connection for a BullMQ Worker. */
   worker(): IORedis {
     return this.connect('worker', { maxRetriesPerRequest: null });
