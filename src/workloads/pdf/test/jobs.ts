@@ -84,12 +84,17 @@ export async function metric(
     .reduce((sum, s) => sum + s.value, 0);
 }
 
-/** A report that keeps a pool thread busy for seconds (hundreds of pages of text). */
-export function slowReport(sections: number) {
-  const body = 'lorem ipsum dolor sit amet '.repeat(700);
+/**
+ * A report of at least `pages` pages for few bytes (sections of one-character lines, some 90
+ * pages each and under 10 KB), rendered in well under a second per thousand pages.
+ */
+export function blankPages(pages: number) {
   return {
-    title: 'A long report',
-    sections: Array.from({ length: sections }, (_, i) => ({ heading: `Part ${i + 1}`, body })),
+    title: 'Many short lines',
+    sections: Array.from({ length: Math.ceil(pages / 80) }, (_, i) => ({
+      heading: `Part ${i + 1}`,
+      body: '.\n'.repeat(3_000),
+    })),
   };
 }
 
@@ -98,7 +103,8 @@ export function slowReport(sections: number) {
  * (a 20-column table whose cells wrap: about 1 ms of rendering per row, more per row the
  * longer the table; 57 pages per 1,000 rows, 120 bytes of JSON per row); slower per byte
  * than text, so a long render still fits a small body. {@link tableFor} sizes it for a
- * wanted duration on the machine at hand, within the limits of {@link tableLimits}.
+ * wanted duration on the machine at hand, within the limits of {@link tableLimits}, and up
+ * to REPORT_LIMITS.rows (20,000) rows.
  */
 export function slowTable(rows: number) {
   const columns = Array.from({ length: 20 }, (_, c) => `c${c}`);

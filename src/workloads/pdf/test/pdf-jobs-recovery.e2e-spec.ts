@@ -10,6 +10,7 @@ import {
   waitFor,
   waitForStatus,
 } from './jobs';
+import { REPORT_LIMITS } from '../report.validation';
 import { describeWithRedis, RedisServer } from '../../../../test/support/redis';
 import { freePort, ServiceProcess } from '../../../../test/support/service-process';
 
@@ -28,8 +29,8 @@ const STALLED_MS = 3_000;
  * 20 here, 13,000 on Node 24.
  */
 const LONG_S = 8;
-/** A bound on the long table, some four times what this machine needs; the limits follow. */
-const MAX_ROWS = 50_000;
+/** One table can be no longer (REPORT_LIMITS.rows): the bound, and the limits that follow. */
+const MAX_ROWS = REPORT_LIMITS.rows;
 
 interface Instance {
   service: ServiceProcess;

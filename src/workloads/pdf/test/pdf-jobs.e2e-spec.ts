@@ -5,7 +5,7 @@ import {
   enqueueReport,
   metric,
   msPerTableRow,
-  slowReport,
+  blankPages,
   tableFor,
   tableLimits,
   waitFor,
@@ -23,15 +23,15 @@ import { freePort, ServiceProcess } from '../../../../test/support/service-proce
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /**
- * A bound on the table of the job the cancellation test stops while it runs (about 6 s of
- * rendering by the calibration: some 10,000 rows on Node 24 here), and the service's limits
- * that let a table that long render to its end (tableLimits): PDF_MAX_PAGES, the heap. The
- * body limit has room for a text report over PDF_MAX_PAGES too.
+ * A bound on the table of the job the cancellation test stops while it runs (about 4 s of
+ * rendering by the calibration: some 6,700 rows on Node 24 here, while its DELETE follows
+ * within a second), and the service's limits that let a table that long render to its end
+ * (tableLimits): PDF_MAX_PAGES, the heap, and a body limit of about the default 1 MiB.
  */
-const CANCEL_MAX_ROWS = 25_000;
+const CANCEL_MAX_ROWS = 8_500;
 const LIMITS = tableLimits(CANCEL_MAX_ROWS);
 const MAX_PAGES = Number(LIMITS.PDF_MAX_PAGES);
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const MAX_BODY_BYTES = Number(LIMITS.PDF_MAX_BODY_BYTES);
 const SMALL = {
   title: 'Job report',
   sections: [{ heading: 'Summary', body: 'Queued, then rendered.' }],
@@ -84,7 +84,6 @@ describeWithRedis('async jobs on a real Redis', () => {
       JOBS_CONCURRENCY: '1',
       JOBS_MAX_WAITING: '2',
       ...LIMITS,
-      PDF_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
       HEALTH_READY_HYSTERESIS_MS: '0',
     });
     base = `http://127.0.0.1:${port}`;
@@ -186,8 +185,7 @@ describeWithRedis('async jobs on a real Redis', () => {
   });
 
   it('fails a report the renderer refuses, once (no retry can help); its result is a 409', async () => {
-    // Over MAX_PAGES (about 6.8 pages per section); rendered up to there in a second or two.
-    const id = await enqueueReport(base, slowReport(Math.ceil(MAX_PAGES / 5)));
+    const id = await enqueueReport(base, blankPages(MAX_PAGES + 1));
     const job = await waitForStatus(base, id, ['failed']);
     expect(job).toMatchObject({
       status: 'failed',
@@ -207,9 +205,9 @@ describeWithRedis('async jobs on a real Redis', () => {
 
   it('refuses past JOBS_MAX_WAITING; cancels a queued job and stops a running one', async () => {
     const abortedBefore = await metric(probes, 'worker_pool_tasks_total', { outcome: 'aborted' });
-    // About 6 s of rendering by the calibration: still running at its DELETE, a second or so on.
+    // About 4 s of rendering by the calibration: still running at its DELETE, well within 1 s.
     const msPerRow = await msPerTableRow(base);
-    const running = await enqueueReport(base, tableFor(msPerRow, 6, CANCEL_MAX_ROWS));
+    const running = await enqueueReport(base, tableFor(msPerRow, 4, CANCEL_MAX_ROWS));
     await waitForStatus(base, running, ['active']);
     // Active is not yet on a thread (its body is parsed and checked first): a DELETE before
     // the pool has the task would cancel it without the pool ever counting it.
