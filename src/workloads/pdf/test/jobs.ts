@@ -99,9 +99,9 @@ export function blankPages(pages: number) {
 }
 
 /**
- * A report that keeps a pool thread busy for about `rows` / 1,000 seconds on Node 20 here
- * (a 20-column table whose cells wrap: about 1 ms of rendering per row, more per row the
- * longer the table; 57 pages per 1,000 rows, 120 bytes of JSON per row); slower per byte
+ * A report that keeps a pool thread busy for about `rows` / 1,500 seconds here (a 20-column
+ * table whose cells wrap: some 0.6 ms of rendering per row, more per row the longer the
+ * table, see {@link msPerTableRow}; 57 pages per 1,000 rows, 120 bytes of JSON per row); slower per byte
  * than text, so a long render still fits a small body. {@link tableFor} sizes it for a
  * wanted duration on the machine at hand, within the limits of {@link tableLimits}, and up
  * to REPORT_LIMITS.rows (20,000) rows.
@@ -137,13 +137,16 @@ export function tableLimits(maxRows: number): Record<string, string> {
 
 /**
  * Milliseconds of rendering per row of a {@link slowTable} on this machine and runtime now:
- * the faster of two 500-row renders through `POST /pdf/report`. Tests size their "short" and
+ * the faster of two 2,000-row renders through `POST /pdf/report`. Tests size their "short" and
  * "long" jobs from it with {@link tableFor}, so that a faster machine or runtime (Node 24
  * renders tables faster than Node 20) does not finish a job before the test can stop it.
- * A long table renders slower per row than the sample (its heap grows), not faster.
+ * Per row, a table gets slower as it grows (pdfkit keeps its pages: more heap to collect),
+ * steeply up to some 2,000 rows, slowly after: 500 rows took 0.3 ms a row here, 2,000 rows
+ * 0.55-0.6 ms and 16,000 rows 0.8 ms, so a table sized from this sample renders some 10-20 %
+ * longer than asked (from a 500-row sample, 2.5 times longer).
  */
 export async function msPerTableRow(base: string): Promise<number> {
-  const sample = 500;
+  const sample = 2_000;
   let fastest = Infinity;
   for (let i = 0; i < 2; i++) {
     const started = performance.now();

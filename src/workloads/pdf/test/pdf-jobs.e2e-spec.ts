@@ -23,10 +23,11 @@ import { freePort, ServiceProcess } from '../../../../test/support/service-proce
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /**
- * A bound on the table of the job the cancellation test stops while it runs (about 4 s of
- * rendering by the calibration: some 6,700 rows on Node 24 here, while its DELETE follows
- * within a second), and the service's limits that let a table that long render to its end
- * (tableLimits): PDF_MAX_PAGES, the heap, and a body limit of about the default 1 MiB.
+ * A bound on the table of the job the cancellation test stops while it runs (about 3 s of
+ * rendering by the calibration, some 5,500 rows here, while its DELETE follows within a
+ * second): what a body of about the default 1 MiB holds, some 5 s of rendering here. The
+ * service's limits let a table that long render to its end (tableLimits): PDF_MAX_PAGES,
+ * the heap.
  */
 const CANCEL_MAX_ROWS = 8_500;
 const LIMITS = tableLimits(CANCEL_MAX_ROWS);
@@ -205,9 +206,9 @@ describeWithRedis('async jobs on a real Redis', () => {
 
   it('refuses past JOBS_MAX_WAITING; cancels a queued job and stops a running one', async () => {
     const abortedBefore = await metric(probes, 'worker_pool_tasks_total', { outcome: 'aborted' });
-    // About 4 s of rendering by the calibration: still running at its DELETE, well within 1 s.
+    // About 3 s of rendering by the calibration: still running at its DELETE, well within 1 s.
     const msPerRow = await msPerTableRow(base);
-    const running = await enqueueReport(base, tableFor(msPerRow, 4, CANCEL_MAX_ROWS));
+    const running = await enqueueReport(base, tableFor(msPerRow, 3, CANCEL_MAX_ROWS));
     await waitForStatus(base, running, ['active']);
     // Active is not yet on a thread (its body is parsed and checked first): a DELETE before
     // the pool has the task would cancel it without the pool ever counting it.
