@@ -122,7 +122,8 @@ export function slowTable(rows: number) {
  * rows is accepted and renders to its end, as measured on Node 20 and 24 here: its pages
  * (`PDF_MAX_PAGES`, 57 per 1,000 rows), its body (`PDF_MAX_BODY_BYTES`), the heap of the pool
  * thread that renders it (`WORKER_MAX_HEAP_MB`: pdfkit keeps every page until the footers
- * are drawn, some 75 to 150 KB per row; 8,000 rows did not fit 600 MiB) and the stored PDF
+ * are drawn, some 75 to 150 KB per row live, 8,000 rows did not fit 600 MiB; 200 KB a row
+ * leaves room for the heap's growing factor, HEAP_GROWING_PERCENT) and the stored PDF
  * (`JOBS_MAX_RESULT_BYTES`, some 300 bytes per row). They are caps, not reservations: a
  * shorter table uses less.
  */
@@ -130,7 +131,7 @@ export function tableLimits(maxRows: number): Record<string, string> {
   return {
     PDF_MAX_PAGES: String(Math.ceil(maxRows * 0.06) + 10),
     PDF_MAX_BODY_BYTES: String(Buffer.byteLength(JSON.stringify(slowTable(maxRows))) + 1024),
-    WORKER_MAX_HEAP_MB: String(Math.ceil((maxRows * 160) / 1024) + 256),
+    WORKER_MAX_HEAP_MB: String(Math.ceil((maxRows * 200) / 1024) + 256),
     JOBS_MAX_RESULT_BYTES: String(maxRows * 400 + 1024 * 1024),
   };
 }
