@@ -33,6 +33,21 @@ const BATCH = 40;
 const POSTERS = 4;
 const DRAIN_JOBS = 500;
 const STALLED_MS = 5_000;
+/** Seconds the long job of the SIGKILL rounds renders, by a calibration on the service. */
+const LONG_S = 5;
+/**
+ * A bound on its table: REPORT_LIMITS.rows, the longest table a report may have (some 2.2
+ * times the 9,000 rows this machine needs on Node 24), and the service's limits that let a
+ * table that long render to its end: pages (57 per 1,000 rows), JSON body (120 bytes per
+ * row) and the pool thread's heap (pdfkit keeps every page until the footers are drawn: up
+ * to 150 KB per row live, 200 with room for the heap's growing factor).
+ */
+const LONG_MAX_ROWS = 20_000;
+const LONG_LIMITS = {
+  PDF_MAX_PAGES: String(Math.ceil(LONG_MAX_ROWS * 0.06) + 10),
+  PDF_MAX_BODY_BYTES: String(Buffer.byteLength(JSON.stringify(slowTable(LONG_MAX_ROWS))) + 1024),
+  WORKER_MAX_HEAP_MB: String(Math.ceil((LONG_MAX_ROWS * 200) / 1024) + 256),
+};
 const GOAL_DRAIN_OVER_IDLE = 3;
 
 async function post(url, body) {
@@ -121,6 +136,33 @@ async function throughputRound(variant, { server, queue, body, duration }) {
   };
 }
 
+/**
+ * The long job's table: about LONG_S of rendering on this machine and runtime (Node 24
+ * renders it faster than Node 20), from the fastest of three 2,000-row renders through the
+ * synchronous route, at most LONG_MAX_ROWS. Per row a table gets slower as it grows (pdfkit
+ * keeps its pages), steeply up to some 2,000 rows: sized from 500 rows, a "5 s" table
+ * rendered in 12-13 s here; from 2,000 rows, in 5.6-6 s.
+ */
+async function longTable(server) {
+  const sample = 2_000;
+  const body = JSON.stringify(slowTable(sample));
+  let fastest = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const response = await fetch(`${server.url}/pdf/report`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`jobs: calibration render: ${response.status}`);
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  const msPerRow = fastest / sample;
+  const rows = Math.min(LONG_MAX_ROWS, Math.ceil((LONG_S * 1000) / msPerRow));
+  return { rows, msPerRow, body: JSON.stringify(slowTable(rows)) };
+}
+
 /** SIGKILL of the app worker that runs a job → the job completed by another: ms. */
 async function killRound({ server, probes, longBody }) {
   const [{ id }] = await enqueue(server, longBody, 1);
@@ -207,7 +249,7 @@ async function benchJobs({ duration, rounds }) {
       WORKER_POOL_MAX_QUEUE: '10000',
       JOBS_MAX_WAITING: '100000',
       JOBS_STALLED_INTERVAL_MS: String(STALLED_MS),
-      PDF_MAX_PAGES: '2000',
+      ...LONG_LIMITS,
       // The long report of the SIGKILL rounds must not time out on a busy shared machine.
       WORKER_TASK_TIMEOUT_MS: '300000',
       REDIS_URL: redis.url,
@@ -215,18 +257,20 @@ async function benchJobs({ duration, rounds }) {
     });
     const probes = `http://127.0.0.1:${probePort}`;
     const body = JSON.stringify(report({ rows: 300, sections: 4 }));
-    // About 5 s of rendering: still running when the SIGKILL lands.
-    const longBody = JSON.stringify(slowTable(4_000));
     // Warm-up: both workers render once through each path.
     await enqueue(server, body, 4);
     await waitFinished(queue, 4);
+    // About LONG_S of rendering: still running when the SIGKILL lands.
+    const long = await longTable(server);
     console.log(
       `A service: ${APP_WORKERS} app workers, each 1 pool thread and JOBS_CONCURRENCY=1, ` +
         `JOBS_STALLED_INTERVAL_MS=${STALLED_MS}; a redis-server of its own. Report: 300-row ` +
         `table + 4 sections. sync: ${APP_WORKERS} connections for ${duration} s; jobs: ${BATCH} ` +
-        `POSTed ${POSTERS} at a time, timed until the last completes. ${rounds} interleaved rounds.\n`,
+        `POSTed ${POSTERS} at a time, timed until the last completes. ${rounds} interleaved rounds. ` +
+        `SIGKILL rounds: a ${long.rows}-row table (${fmt.num(long.msPerRow, 3)} ms per row by ` +
+        `calibration: about ${LONG_S} s).\n`,
     );
-    const context = { server, queue, body, longBody, probes, duration };
+    const context = { server, queue, body, longBody: long.body, probes, duration };
     const through = await interleave(['sync', 'jobs'], rounds, (variant) =>
       throughputRound(variant, context),
     );
@@ -321,7 +365,7 @@ async function benchJobs({ duration, rounds }) {
           discarded: drain.discarded,
         }),
       ],
-      raw: { sync, jobs, kills, drains },
+      raw: { sync, jobs, kills, drains, long: { rows: long.rows, msPerRow: long.msPerRow } },
     };
   } finally {
     await server?.stop();

@@ -83,10 +83,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       this.logger.warn({ event: 'jobs.stalled', id, msg: `Job ${id} stalled: back in the queue` }),
     );
     this.worker.run().catch((error: Error) => this.logger.error(`Job worker: ${error.message}`));
-    void this.redis.subscriber.subscribe(CANCEL_CHANNEL).catch(() => undefined);
-    this.redis.subscriber.on('message', (_channel: string, id: string) =>
-      this.running.get(id)?.abort(CANCELLED),
-    );
+    this.redis.listen(CANCEL_CHANNEL, (id) => this.running.get(id)?.abort(CANCELLED));
     this.shutdown.onBegin(() => void this.stopTaking());
     this.logger.log({
       event: 'jobs.on',

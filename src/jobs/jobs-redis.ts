@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import IORedis, { type RedisOptions } from 'ioredis';
 import { jobsConfig, type JobsConfig } from '../config';
@@ -8,6 +9,8 @@ import { jobsConfig, type JobsConfig } from '../config';
  * a ready instance find it up. An unreachable Redis ends the wait at its first error.
  */
 const FIRST_CONNECT_WAIT_MS = 3_000;
+/** How long closing lets Redis answer a QUIT before the connection is dropped. */
+const QUIT_WAIT_MS = 1_000;
 
 /** The queue's name in Redis (keys `bull:jobs:…`). */
 export const JOBS_QUEUE = 'jobs';
@@ -46,6 +49,22 @@ export class JobsRedis implements OnModuleInit {
     await once(this.command, 'ready', { signal }).catch(() => undefined);
   }
 
+  /**
+   * Calls `onMessage` with each message published on `channel`. Subscribes once the
+   * subscriber connection is ready, and again on each reconnection: a SUBSCRIBE sent during
+   * ioredis' handshake races it, and the connection then drops and comes back unsubscribed
+   * (https://github.com/redis/ioredis/issues/2037): a job's DELETE did not reach the
+   * instance running it.
+   */
+  listen(channel: string, onMessage: (message: string) => void): void {
+    const subscribe = () => void this.subscriber.subscribe(channel).catch(() => undefined);
+    this.subscriber.on('ready', subscribe);
+    if (this.subscriber.status === 'ready') subscribe();
+    this.subscriber.on('message', (from: string, message: string) => {
+      if (from === channel) onMessage(message);
+    });
+  }
+
   /** A connection for a BullMQ Worker. */
   worker(): IORedis {
     return this.connect('worker', { maxRetriesPerRequest: null });
@@ -60,10 +79,10 @@ export class JobsRedis implements OnModuleInit {
     return this.command.status === 'ready';
   }
 
-  /** Closes every connection (the last step of the job queue's shutdown). */
+  /** Closes every connection (the last step of the job queue's shutdown); never waits on Redis. */
   async close(): Promise<void> {
     const open = this.clients.filter((client) => client.status !== 'end');
-    await Promise.all(open.map((client) => client.quit().catch(() => client.disconnect())));
+    await Promise.all(open.map(end));
   }
 
   private connect(role: string, options: RedisOptions): IORedis {
@@ -89,4 +108,25 @@ export class JobsRedis implements OnModuleInit {
     if (up) this.logger.log({ ...event, msg: 'Redis (REDIS_URL) is up: jobs are on' });
     else this.logger.warn({ ...event, msg: `Redis (REDIS_URL) is down: ${reason}` });
   }
+}
+
+/**
+ * QUIT lets Redis finish what it was sent, but waits for its answer: a connection that is not
+ * ready (a Redis that accepts connections and never answers, or is still being dialled)
+ * queues the QUIT, or refuses it, and one that stops answering never replies. Either way the
+ * connection is dropped, at once or after QUIT_WAIT_MS.
+ */
+async function end(client: IORedis): Promise<void> {
+  if (client.status === 'ready') {
+    const waited = new AbortController();
+    const quit = client.quit().then(
+      () => true,
+      () => false,
+    );
+    const timeout = delay(QUIT_WAIT_MS, false, { signal: waited.signal }).catch(() => false);
+    const quitted = await Promise.race([quit, timeout]);
+    waited.abort();
+    if (quitted) return;
+  }
+  client.disconnect();
 }

@@ -104,9 +104,12 @@ export class JobsService implements JobsApi {
     if (!JOB_ID.test(id)) throw new JobNotFoundError(id);
     const cancelled = await this.store.cancelled(id);
     if (cancelled) return { view: cancelled };
+    // The state first, then the record: BullMQ writes a job's finish time and its finished
+    // state at once, so a job that finishes between the two reads shows as still active, not
+    // as completed without a finish time.
+    const state = await this.queue.getJobState(id);
     const job = await this.queue.getJob(id);
     if (!job) throw new JobNotFoundError(id);
-    const state = await job.getState();
     // Records expire lazily (BullMQ removes old ones as new jobs finish): past the TTL a
     // job reads as gone even while its record lingers.
     if (job.finishedOn && job.finishedOn + this.config.resultTtlS * 1000 < Date.now()) {
