@@ -38,7 +38,13 @@ const { fmt, interleave, median, sleep, table } = require('./lib.cjs');
 const { startLoad } = require('./load.cjs');
 const { serviceHeapFlags } = require('./image-input.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
-const { UV_THREADPOOL_SIZE, memoryOf, startRunner, startServer } = require('./processes.cjs');
+const {
+  UV_THREADPOOL_SIZE,
+  cpuSecondsOf,
+  memoryOf,
+  startRunner,
+  startServer,
+} = require('./processes.cjs');
 const { cpuByGroup, threadCpu } = require('./threads.cjs');
 
 const ROOT = join(__dirname, '..', '..');
@@ -267,13 +273,6 @@ function burnChild(spec) {
   tick();
 }
 
-/** CPU seconds used so far by process `pid` (user + system, /proc/<pid>/stat). */
-function processCpuSeconds(pid) {
-  let seconds = 0;
-  for (const { seconds: thread } of threadCpu(pid).values()) seconds += thread;
-  return seconds;
-}
-
 /**
  * The direct loop alone, and beside another process that takes some CPU in short bursts
  * (what the service's main thread, the load generator and V8's helpers do beside the
@@ -299,9 +298,9 @@ async function contend({ rounds, seconds }) {
           name === 'alone' ? undefined : fork(__filename, [`--burn=${name}`], { stdio: 'ignore' });
         try {
           if (burner) await sleep(200);
-          const cpuBefore = burner ? processCpuSeconds(burner.pid) : 0;
+          const cpuBefore = burner ? cpuSecondsOf(burner.pid) : 0;
           const result = await direct.request({ type: 'round', seconds });
-          const cores = burner ? (processCpuSeconds(burner.pid) - cpuBefore) / result.wall : 0;
+          const cores = burner ? (cpuSecondsOf(burner.pid) - cpuBefore) / result.wall : 0;
           results.get(name).push({ perSecond: result.perSecond, cores });
         } finally {
           burner?.kill();

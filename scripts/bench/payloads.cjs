@@ -33,7 +33,8 @@ const shortReport = () => report({ rows: 120, sections: 2 });
 
 /**
  * A report that renders slowly for its size: a 20-column table of `rows` rows whose cells
- * wrap, about 1 ms of rendering per row on Node 20 here (more per row the longer the table),
+ * wrap, some 0.55-0.8 ms of rendering per row on Node 20 here (more per row the longer the
+ * table),
  * 57 pages per 1,000 rows, 120 bytes of JSON per row. The jobs section's SIGKILL rounds need
  * a render that is still running seconds after it was seen running: they size it by a
  * calibration render (bench-jobs.cjs, longTable).
