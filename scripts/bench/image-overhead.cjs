@@ -21,10 +21,11 @@
  *   node scripts/bench/image-overhead.cjs isolate [--rounds=10]
  *       The direct loop in two processes, one of which first loads the app's modules
  *       (dist/app.module.js, as the service's process holds them): CPU per resize by thread.
- *   node scripts/bench/image-overhead.cjs perf [--warmup=30] [--seconds=8] [--baseline=REVISION]
+ *   node scripts/bench/image-overhead.cjs perf [--warmup=30] [--seconds=8] [--baseline=REVISION] [--leaves=N]
  *       perf record (user-space CPU clock, call graphs, JIT names from --perf-basic-prof) of
  *       the main thread: ms per resize by the nearest frame of a known kind (HTTP parsing,
- *       Fastify, Nest, sharp …). Needs `perf` and kernel.perf_event_paranoid ≤ 2.
+ *       Fastify, Nest, sharp …); with `--leaves`, also by the function sampled, the top N of
+ *       each side. Needs `perf` and kernel.perf_event_paranoid ≤ 2.
  *
  * `--baseline=REVISION` measures the service as of REVISION too (baseline-build.cjs).
  */
@@ -451,7 +452,10 @@ function perfRecord(pid, file, seconds) {
   };
 }
 
-/** ms of main-thread CPU per resize by kind, from `perf script` of `file`. */
+/**
+ * ms of main-thread CPU per resize from `perf script` of `file`: by kind (`kinds`), and by
+ * the sampled function itself, the leaf of each call graph (`leaves`).
+ */
 function perfKinds(file, pid, resizes) {
   const text = execFileSync('perf', ['script', '-i', file, '-F', 'tid,period,ip,sym,dso'], {
     encoding: 'utf8',
@@ -459,18 +463,30 @@ function perfKinds(file, pid, resizes) {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const kinds = new Map();
+  const leaves = new Map();
+  const add = (map, key, ms) => map.set(key, (map.get(key) ?? 0) + ms);
   for (const sample of text.split('\n\n')) {
     const [head, ...frames] = sample.trim().split('\n');
     const [tid, period] = (head ?? '').trim().split(/\s+/).map(Number);
     if (tid !== pid) continue;
     const found = frames.map((f) => KINDS.find(([, pattern]) => pattern.test(f))).find(Boolean);
-    const kind = found?.[0] ?? 'other (native, no known frame)';
-    kinds.set(kind, (kinds.get(kind) ?? 0) + period / 1e6 / resizes);
+    const ms = period / 1e6 / resizes;
+    add(kinds, found?.[0] ?? 'other (native, no known frame)', ms);
+    add(leaves, leafName(frames[0]), ms);
   }
-  return kinds;
+  return { kinds, leaves };
 }
 
-async function perf({ warmup, seconds, baseline }) {
+/** A frame of `perf script` as a function's name: no address, no DSO, no template arguments. */
+function leafName(frame = '') {
+  const name = frame
+    .trim()
+    .replace(/^[0-9a-f]+\s+/, '')
+    .replace(/\s+\(\S+\)$/, '');
+  return name.replace(/<.*>/, '<…>').slice(0, 90) || '[unknown]';
+}
+
+async function perf({ warmup, seconds, baseline, leaves }) {
   const image = await testImage();
   const dir = mkdtempSync(join(tmpdir(), 'image-overhead-perf-'));
   const columns = [];
@@ -515,9 +531,27 @@ async function perf({ warmup, seconds, baseline }) {
     ['kind', ...columns.map(([name]) => name)],
     [...kinds, undefined].map((kind) => [
       kind ?? 'main thread in all',
-      ...columns.map(([, map]) =>
+      ...columns.map(([, { kinds: map }]) =>
         fmt.num(kind ? (map.get(kind) ?? 0) : [...map.values()].reduce((a, b) => a + b, 0), 3),
       ),
+    ]),
+  );
+  if (!(leaves > 0)) return;
+  // The functions that hold the most samples in any column, each with its cost in every column.
+  const top = new Set(
+    columns.flatMap(([, { leaves: map }]) =>
+      [...map]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, leaves)
+        .map(([name]) => name),
+    ),
+  );
+  console.log(`\nThe same samples by the function sampled (the leaf), top ${leaves} of each:\n`);
+  table(
+    ['function', ...columns.map(([name]) => name)],
+    [...top].map((name) => [
+      name,
+      ...columns.map(([, { leaves: map }]) => fmt.num(map.get(name) ?? 0, 3)),
     ]),
   );
 }
@@ -534,6 +568,7 @@ async function main() {
       flags: { type: 'string' },
       env: { type: 'string' },
       burn: { type: 'string' },
+      leaves: { type: 'string' },
     },
   });
   if (values.child) return isolateChild(positionals[0] === 'heavy');
@@ -561,7 +596,12 @@ async function main() {
     });
   }
   if (mode === 'perf') {
-    return perf({ warmup: Number(values.warmup), seconds: Number(values.seconds ?? 8), baseline });
+    return perf({
+      warmup: Number(values.warmup),
+      seconds: Number(values.seconds ?? 8),
+      baseline,
+      leaves: Number(values.leaves ?? 0),
+    });
   }
   console.error(
     'usage: node scripts/bench/image-overhead.cjs gc|floor|contend|isolate|perf [options]',

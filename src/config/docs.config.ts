@@ -12,7 +12,7 @@ export interface DocsConfig {
 
 /**
  * The API docs switch. A plain function, not a `registerAs` namespace: the docs are mounted
- * by `configureApp()` on the express instance, outside the module graph.
+ * by `configureApp()` on the Fastify instance, outside the module graph.
  */
 export function readDocsConfig(env: Env = process.env): DocsConfig {
   return { enabled: envBool(env, 'API_DOCS_ENABLED', env.NODE_ENV !== 'production') };

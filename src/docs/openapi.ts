@@ -15,7 +15,7 @@ export const OPENAPI_YAML_PATH = '/docs/openapi.yaml';
 /**
  * Serves the OpenAPI document of every route, and Swagger UI, when the docs are on
  * (`API_DOCS_ENABLED`; on by default outside production). Call it before `listen()`:
- * routes added to express after Nest's 404 handler would never be reached. The document
+ * Fastify takes no new route once the server is ready. The document
  * is built on the first request, once the app has started, so controllers can describe
  * what they load at boot (see `DescribesOpenApi`).
  *
