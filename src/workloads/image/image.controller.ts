@@ -125,7 +125,7 @@ export class ImageController implements DescribesOpenApi {
   })
   @ApiErrors({
     400: 'An invalid or unknown query parameter, neither width nor height, an empty or malformed body.',
-    413: 'An upload over IMAGE_MAX_INPUT_BYTES; an image (from its header) or output over its pixel limit; a resize whose estimated memory passes IMAGE_MAX_MEMORY_BYTES, or an AVIF encode that could not end within the deadline.',
+    413: 'An upload over IMAGE_MAX_INPUT_BYTES; an image (from its header) or output over its pixel limit; a progressive JPEG of more than 100 scans; a resize whose estimated memory passes IMAGE_MAX_MEMORY_BYTES, or an AVIF encode that could not end within the deadline.',
     415: 'Neither image/* nor multipart/form-data, a Content-Encoding other than identity, not an image that can be decoded, or a format not in IMAGE_INPUT_FORMATS (SVG is off by default).',
     503: 'The worker pool queue, the upload memory budget or the resize memory budget is full, or the service is shutting down.',
     504: 'The resize passed WORKER_TASK_TIMEOUT_MS, queue wait included.',

@@ -13,6 +13,7 @@ import {
   type ResizeInput,
   type ResizeParams,
 } from './image.types';
+import { countJpegScans, MAX_JPEG_SCANS } from './jpeg-scans';
 import { sharp } from './sharp';
 
 function outputFormat(requested: ImageFormat | undefined, input: string | undefined): ImageFormat {
@@ -43,7 +44,8 @@ export function outputSize(
 /**
  * Resizes one image with sharp. The header is read first and the input and output pixel
  * counts checked, so a decompression bomb, or a tiny image asked to become a huge one, is
- * refused before any pixel is decoded. The deadline goes to
+ * refused before any pixel is decoded; so is a progressive JPEG with more scans than
+ * {@link MAX_JPEG_SCANS} (a scan bomb). The deadline goes to
  * sharp's own `timeout`: a running libvips operation must end by itself, never be killed
  * (sharp issue #2263).
  */
@@ -51,7 +53,13 @@ export async function resizeImage(
   { data, params, maxInputPixels, maxOutputPixels, inputFormats, memory }: ResizeInput,
   { signal, deadline }: InlineTaskContext,
 ): Promise<ResizedImage> {
-  let metadata: { width?: number; height?: number; orientation?: number; format?: string };
+  let metadata: {
+    width?: number;
+    height?: number;
+    orientation?: number;
+    format?: string;
+    isProgressive?: boolean;
+  };
   try {
     // Header only: no pixel is decoded here, so sharp's own pixel limit is not needed yet,
     // and leaving it off lets the check below report the real size against ours.
@@ -79,6 +87,7 @@ export async function resizeImage(
   if (out.width * out.height > maxOutputPixels) {
     throw new ImageTooLargeError('output', out.width * out.height, maxOutputPixels);
   }
+  if (metadata.format === 'jpeg' && metadata.isProgressive) assertFewScans(data);
   signal.throwIfAborted();
 
   const format = outputFormat(params.format, metadata.format);
@@ -116,6 +125,17 @@ export async function resizeImage(
     throw new UnsupportedImageError(`The image could not be decoded: ${(error as Error).message}`);
   } finally {
     release();
+  }
+}
+
+/** A progressive JPEG's scans are decoded where no timeout reaches: too many are refused. */
+function assertFewScans(data: Buffer): void {
+  const scans = countJpegScans(data, MAX_JPEG_SCANS);
+  if (scans > MAX_JPEG_SCANS) {
+    throw new ImageTooCostlyError(
+      `The progressive JPEG has more than ${MAX_JPEG_SCANS} scans; decoding them cannot be ` +
+        `stopped by the deadline`,
+    );
   }
 }
 

@@ -6,7 +6,7 @@ import { WorkerPool } from '../../../concurrency/worker-pool';
 import { sharp } from '../sharp';
 import { startApp } from '../../../../test/support/app';
 import { binary } from '../../../../test/support/binary';
-import { makeJpeg, makePng, makePngBomb } from './images';
+import { makeJpeg, makeJpegScanBomb, makePng, makePngBomb } from './images';
 import { waitFor } from '../../../../test/support/wait';
 import { BINARY, openApiDocument, operation } from '../../../../test/support/openapi';
 
@@ -96,6 +96,28 @@ describe('POST /images/resize', () => {
     const res = await resize('width=10').set('Content-Type', 'image/png').send(bomb).expect(413);
     expect((res.body as Buffer).toString()).toMatch(/900000000 pixels, over the limit of 50000000/);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('answers 413 at once to a progressive JPEG with too many scans, and resizes a real one', async () => {
+    // 16.8 MP in 2,000 scans of "nothing here", 103 KB: libjpeg would spend seconds on it.
+    const bomb = makeJpegScanBomb(4096, 2000);
+    expect(bomb.length).toBeLessThan(110_000);
+    const started = Date.now();
+    const res = await resize('width=10').set('Content-Type', 'image/jpeg').send(bomb).expect(413);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(JSON.parse((res.body as Buffer).toString())).toMatchObject({
+      statusCode: 413,
+      message:
+        'The progressive JPEG has more than 100 scans; decoding them cannot be stopped by the deadline',
+    });
+    const progressive = await sharp(await makeJpeg(320, 240))
+      .jpeg({ progressive: true })
+      .toBuffer();
+    const ok = await resize('width=32')
+      .set('Content-Type', 'image/jpeg')
+      .send(progressive)
+      .expect(200);
+    expect(await sharp(ok.body as Buffer).metadata()).toMatchObject({ format: 'jpeg', width: 32 });
   });
 
   it.each([

@@ -59,3 +59,43 @@ export function makePngBomb(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/**
+ * A progressive JPEG "scan bomb": `size` × `size` grey pixels, one DC scan, then `acScans`
+ * AC scans that each say "nothing here" for every block in a few bytes (end-of-band runs of
+ * 32,767 blocks). Legal JPEG, tiny on the wire, and libjpeg decodes every scan over the
+ * whole image (libjpeg-turbo's LJT-01-003). `size` is a multiple of 8.
+ */
+export function makeJpegScanBomb(size: number, acScans: number): Buffer {
+  const segment = (marker: number, body: number[]) => {
+    const head = Buffer.from([0xff, marker, 0, 0]);
+    head.writeUInt16BE(body.length + 2, 2);
+    return Buffer.concat([head, Buffer.from(body)]);
+  };
+  const blocks = (size / 8) ** 2;
+  const lengths = (codes: number) => [codes, ...new Array<number>(15).fill(0)];
+  // Each AC scan: one 1-bit code (symbol 0xE0, EOB run of 2^14 + 14 extra bits) per 32,767
+  // blocks, the extra bits all ones; padded with ones, 0xFF stuffed with 0x00.
+  const bits: number[] = [];
+  for (let run = 0; run < Math.ceil(blocks / 32_767); run++)
+    bits.push(0, ...new Array<number>(14).fill(1));
+  while (bits.length % 8 !== 0) bits.push(1);
+  const bytes: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const byte = bits.slice(i, i + 8).reduce((acc, bit) => (acc << 1) | bit, 0);
+    bytes.push(byte, ...(byte === 0xff ? [0] : []));
+  }
+  const acScan = Buffer.concat([segment(0xda, [1, 1, 0x00, 1, 63, 0]), Buffer.from(bytes)]);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    segment(0xdb, [0, ...new Array<number>(64).fill(1)]),
+    // SOF2 (progressive): 8 bits, size × size, one component with tables 0.
+    segment(0xc2, [8, size >> 8, size & 0xff, size >> 8, size & 0xff, 1, 1, 0x11, 0]),
+    segment(0xc4, [0x00, ...lengths(1), 0x00]), // DC table 0: one code, difference 0
+    segment(0xc4, [0x10, ...lengths(1), 0xe0]), // AC table 0: one code, EOB run 2^14+
+    segment(0xda, [1, 1, 0x00, 0, 0, 0]),
+    Buffer.alloc(blocks / 8), // every block's DC difference: the 1-bit code 0
+    ...new Array<Buffer>(acScans).fill(acScan),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
