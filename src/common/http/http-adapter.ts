@@ -1,6 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type HttpConfig, readHttpConfig } from '../../config/http.config';
+import { handleClientError } from './client-errors';
 import { capMessage } from './messages';
 import { processLogger, requestIdOf, requestLoggerFactory } from '../../logging';
 
@@ -25,6 +26,8 @@ export function createHttpAdapter(config: HttpConfig = readHttpConfig()): Fastif
         .code(400)
         .send({ statusCode: 400, error: 'Bad Request', message: capMessage(error.message) });
     },
+    // Bytes that never became a request: JSON naming the problem, never in front of an answer.
+    clientErrorHandler: handleClientError,
     childLoggerFactory: requestLoggerFactory as never,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,

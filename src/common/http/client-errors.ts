@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import { capMessage } from './messages';
+
+/** What Node's HTTP parser, or its request and headers timeouts, report on a connection. */
+interface ClientError extends NodeJS.ErrnoException {
+  /** llhttp's own words for what it could not parse. */
+  reason?: string;
+}
+
+/** The answer to bytes that never became a request: its status and what was wrong. */
+export function clientErrorAnswer(error: ClientError): { status: number; message: string } {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        message:
+          'The request did not arrive in time: its headers within HTTP_HEADERS_TIMEOUT_MS, ' +
+          'or all of it within HTTP_REQUEST_TIMEOUT_MS',
+      };
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        message: `The request line and headers are over the limit of ${maxHeaderSize} bytes`,
+      };
+    default:
+      return {
+        status: 400,
+        message: capMessage(`Malformed HTTP request: ${error.reason ?? error.code ?? 'unknown'}`),
+      };
+  }
+}
+
+/** The response a connection is writing now, as Node keeps it on the socket. */
+function responseInFlight(socket: Socket): ServerResponse | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+}
+
+/** Connections already answered: the parser reports its error again on each later read. */
+const answered = new WeakSet<Socket>();
+
+/**
+ * Fastify's `clientErrorHandler`, for what Node's HTTP parser could not read (a bad request
+ * line, chunk size or header, headers too large) and for its request and headers timeouts:
+ * the API's JSON error, naming the problem, then the connection closes.
+ *
+ * Unless the connection is still answering a whole request that came before the bad bytes
+ * (pipelined, or sent before its answer came): Fastify's default wrote its 400 anyway, and
+ * the client took it for that request's answer. Here the connection stops reading, that
+ * answer goes out whole with `Connection: close` (or, its headers already sent, is let
+ * finish), and the connection ends after it. When the bad bytes are in the body of the
+ * request being answered, the error is its answer; or, that answer already begun, the
+ * connection is cut, which its client sees.
+ */
+export function handleClientError(
+  this: { log: FastifyBaseLogger },
+  error: ClientError,
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
+  answered.add(socket);
+  const { status, message } = clientErrorAnswer(error);
+  this.log.debug({ code: error.code, status }, 'client error: %s', message);
+  socket.pause();
+  const inFlight = responseInFlight(socket);
+  if (inFlight?.req.complete) {
+    if (!inFlight.headersSent) inFlight.shouldKeepAlive = false;
+    inFlight.once('finish', () => socket.destroySoon());
+    return;
+  }
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${randomUUID()}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  // As Node and Fastify do: the answer is small enough to have left at once.
+  socket.destroy();
+}

@@ -1,0 +1,100 @@
+import { connect } from 'node:net';
+import { freePort, ServiceProcess } from './support/service-process';
+
+/*
+ * Bytes that never become a request (a bad request line or chunk size, headers over Node's
+ * limit), against the real service (`node dist/main.js`) over raw sockets: each gets the
+ * API's JSON error naming the problem, and none is ever read as the answer to a good request
+ * sent before it on the same connection.
+ */
+
+/** Writes `bytes` to the service and returns all it sends back until it closes the connection. */
+function converse(port: number, bytes: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1');
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`still open after ${timeoutMs} ms: ${Buffer.concat(chunks).toString()}`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.once('error', () => undefined); // a reset after the answer: 'close' follows
+    socket.write(bytes); // not end(): a client's FIN makes Node abort the request in flight
+  });
+}
+
+/** The status lines of every response in `text`. */
+const statusLines = (text: string) => text.match(/^HTTP\/1\.1 \d{3}[^\r]*/gm) ?? [];
+
+/** The JSON body of the one response in `text`. */
+const jsonBody = (text: string): unknown => JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+
+const GARBAGE = 'NOT HTTP AT ALL\r\n\r\n';
+const wordcount = (stdin: string) =>
+  `POST /commands/wordcount HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n` +
+  `Content-Length: ${stdin.length}\r\n\r\n${stdin}`;
+
+describe('bytes that never become a request (node dist/main.js)', () => {
+  let service: ServiceProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    service = new ServiceProcess({ PORT: String(port), CLUSTER_ENABLED: 'false' });
+    await service.waitForOk(`http://127.0.0.1:${port}/health/live`);
+  });
+  afterAll(() => service.stop());
+
+  it.each([
+    ['GET /health/live', 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n', /"status":"ok"/],
+    ['POST /commands/wordcount', wordcount('one two three'), /^3\s*$/m],
+  ])(
+    'answers %s sent before garbage on the same connection, then closes it',
+    async (_, request, body) => {
+      const text = await converse(port, request + GARBAGE);
+      expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
+      expect(text).toMatch(/\r\nconnection: close\r\n/i);
+      expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toMatch(body);
+    },
+  );
+
+  it.each([
+    ['a request line that is not HTTP', 400, GARBAGE, /^Malformed HTTP request: Invalid method/],
+    [
+      'a chunked body with a bad chunk size',
+      400,
+      'POST /commands/wordcount HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n',
+      /^Malformed HTTP request: Invalid character in chunk size/,
+    ],
+    [
+      'headers over the size limit',
+      431,
+      `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      /^The request line and headers are over the limit of \d+ bytes$/,
+    ],
+  ])('answers %s with %d and a JSON error naming it', async (_, status, bytes, message) => {
+    const text = await converse(port, bytes);
+    expect(statusLines(text)).toHaveLength(1);
+    expect(text.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+    expect(text).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(text).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+    expect(jsonBody(text)).toEqual({
+      statusCode: status,
+      error: expect.any(String) as unknown,
+      message: expect.stringMatching(message) as unknown,
+    });
+  });
+
+  it('stays healthy: a fresh connection is answered', async () => {
+    const text = await converse(
+      port,
+      'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
+  });
+});
