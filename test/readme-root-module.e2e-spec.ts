@@ -39,7 +39,9 @@ describe('README: use only the modules you need', () => {
   beforeAll(() => {
     copy = copyProject('readme-modules-');
     const readme = readFileSync(join(copy, 'README.md'), 'utf8');
-    [poolOnly, ownMain] = readmeSnippets(readme, '### Use only the modules you need');
+    const snippets = readmeSnippets(readme, '### Use only the modules you need');
+    expect(snippets).toHaveLength(2);
+    [poolOnly, ownMain] = snippets;
     // The prose names every swap it asks for: the test makes the same ones.
     const prose = readme.replace(/\s+/g, ' ');
     for (const [from, to] of SWAPS) expect(prose).toContain(`\`${from}\` for \`${to}\``);
