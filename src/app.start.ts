@@ -12,7 +12,13 @@ import { ShutdownState } from './health/shutdown-state';
 import { AppLogger } from './logging';
 import { MetricsService } from './metrics/metrics.service';
 
-/** Creates the Nest app on Fastify, listening on PORT: what each cluster worker (or the one process) runs. */
+/**
+ * Creates the Nest app on Fastify, listening on PORT: what each cluster worker (or the one
+ * process) runs. It looks up, in whatever AppModule imports: AppLogger (LoggingModule), the
+ * `app` config (`appConfig` in ConfigModule's `load`), ShutdownState and HealthSnapshotService
+ * (HealthModule) and MetricsService (MetricsModule); a root module without one of them fails
+ * every boot (README, "Use only the modules you need").
+ */
 export async function startApp(): Promise<ServedApp> {
   setHeapGrowing(readAppConfig().heapGrowingPercent);
   // abortOnError: false lets a bad configuration reach ClusterBootstrap as one clear line.

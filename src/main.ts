@@ -8,7 +8,9 @@ import { logLine } from './logging/process-logger';
  * PDFs (each keeps a CPU busy); its in-process slots resize images, which sharp hands to
  * libuv's thread pool. libuv sizes that pool once, from UV_THREADPOOL_SIZE, at first use:
  * the plan sets it before the app loads, with two threads left for fs and dns (at least
- * libuv's default, 4).
+ * libuv's default, 4). The primary never loads the workloads, so this does not follow
+ * src/workloads/index.ts: without the image workload, delete the inline group and `env`
+ * (README, "Remove a shipped workload").
  */
 const threads: AppThreads = {
   groups: [

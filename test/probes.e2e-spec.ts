@@ -271,5 +271,13 @@ describe('probe port, single process (CLUSTER_ENABLED=false)', () => {
     expect(samples.some((s) => s.name === 'worker_pool_queue_depth')).toBe(true);
     expect(samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
     expect(samples.find((s) => s.name === 'cluster_worker_scrape_up')?.value).toBe(1);
+    // README, "Vocabulary": one process, so its series have no `worker` label; only the
+    // cluster_worker_* series name their one worker, slot 0.
+    const labelled = samples.filter((s) => s.labels.worker !== undefined);
+    expect(labelled.map((s) => `${s.name}{worker="${s.labels.worker}"}`).sort()).toEqual([
+      'cluster_worker_heartbeat_age_seconds{worker="0"}',
+      'cluster_worker_restarts_total{worker="0"}',
+      'cluster_worker_scrape_up{worker="0"}',
+    ]);
   });
 });

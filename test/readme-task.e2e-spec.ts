@@ -12,23 +12,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { copyProject, removeProjectCopy } from './support/project-copy';
+import { readmeSnippets } from './support/readme';
 import { freePort, ServiceProcess } from './support/service-process';
 
 const run = promisify(execFile);
-
-/** The ```ts blocks of the README section `heading`, dedented, in order. */
-function snippets(readme: string, heading: string): string[] {
-  const start = readme.indexOf(`\n${heading}\n`);
-  const end = readme.indexOf('\n## ', start + 1);
-  expect(start).toBeGreaterThan(0);
-  const section = readme.slice(start, end);
-  return [...section.matchAll(/^( *)```ts\n([\s\S]*?)^\1```/gm)].map(([, indent, body]) =>
-    body
-      .split('\n')
-      .map((line) => line.slice(indent.length))
-      .join('\n'),
-  );
-}
 
 describe('README: add your own task', () => {
   let copy = '';
@@ -41,7 +28,7 @@ describe('README: add your own task', () => {
   it('builds, lints and serves the task the README walks through, on a pool thread', async () => {
     copy = copyProject('readme-task-');
     const readme = readFileSync(join(copy, 'README.md'), 'utf8');
-    const [worker, task, serviceTs, moduleTs, indexLine, controller] = snippets(
+    const [worker, task, serviceTs, moduleTs, indexLine, controller] = readmeSnippets(
       readme,
       '## Using the WorkerPool in your own service',
     );

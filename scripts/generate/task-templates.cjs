@@ -5,6 +5,64 @@
  * module, and a spec that runs the task on a real thread.
  */
 
+/**
+ * What the spec of a task with `--job` adds to its imports: the jobs root, as AppModule has
+ * it, with an empty environment so that a REDIS_URL in the shell does not matter.
+ */
+const JOBS_ROOT = `
+        // The jobs root with REDIS_URL unset: the module's job type registers, and nothing
+        // connects to Redis (its POST /jobs/… would answer 501).
+        JobsModule.forRoot({}),`;
+
+/**
+ * The spec that loads the task's module and runs the task on a real thread. With `job`, the
+ * module imports `JobsModule.forFeature`, so the spec sets up the jobs root as AppModule does.
+ */
+function serviceSpec({ name, fnName, Pascal }, { job }) {
+  return `import { Test, type TestingModule } from '@nestjs/testing';
+import { TaskAbortedError, WorkerPool, WorkerPoolModule } from '../../concurrency/worker-pool';
+${job ? "import { JobsModule } from '../../jobs';\n" : ''}import { ${Pascal}Module } from './${name}.module';
+import { ${Pascal}Service } from './${name}.service';
+
+describe('${Pascal}Service', () => {
+  let moduleRef: TestingModule;
+  let service: ${Pascal}Service;
+
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        WorkerPoolModule.forRoot({ threads: 1, maxQueue: 4, taskTimeoutMs: 10_000 }),${job ? JOBS_ROOT : ''}
+        ${Pascal}Module,
+      ],
+    }).compile();
+    await moduleRef.init();
+    service = moduleRef.get(${Pascal}Service);
+  });
+
+  // Closing the module stops the pool's threads.
+  afterAll(() => moduleRef.close());
+
+  it('runs ${fnName} on a pool thread', async () => {
+    const data = new TextEncoder().encode('hello');
+    await expect(service.run({ data, rounds: 1 })).resolves.toEqual({
+      checksum: '4f9f2cab',
+      bytes: 5,
+    });
+    expect(moduleRef.get(WorkerPool).stats().threads).toEqual([
+      expect.objectContaining({ tasksDone: 1 }),
+    ]);
+  });
+
+  it('rejects with TaskAbortedError when its signal is aborted', async () => {
+    const data = new Uint8Array(16);
+    await expect(service.run({ data, rounds: 1 }, AbortSignal.abort())).rejects.toBeInstanceOf(
+      TaskAbortedError,
+    );
+  });
+});
+`;
+}
+
 /** `fnName` is the worker's function, `Pascal` prefixes the types and classes. */
 function taskFiles({ name, fnName, Pascal }) {
   const worker = `${name}.worker`;
@@ -100,55 +158,19 @@ import { ${Pascal}Service } from './${name}.service';
 export class ${Pascal}Module {}
 `,
 
-    [`${name}.service.spec.ts`]: `import { Test, type TestingModule } from '@nestjs/testing';
-import { TaskAbortedError, WorkerPool, WorkerPoolModule } from '../../concurrency/worker-pool';
-import { ${Pascal}Module } from './${name}.module';
-import { ${Pascal}Service } from './${name}.service';
-
-describe('${Pascal}Service', () => {
-  let moduleRef: TestingModule;
-  let service: ${Pascal}Service;
-
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [WorkerPoolModule.forRoot({ threads: 1, maxQueue: 4, taskTimeoutMs: 10_000 }), ${Pascal}Module],
-    }).compile();
-    await moduleRef.init();
-    service = moduleRef.get(${Pascal}Service);
-  });
-
-  // Closing the module stops the pool's threads.
-  afterAll(() => moduleRef.close());
-
-  it('runs ${fnName} on a pool thread', async () => {
-    const data = new TextEncoder().encode('hello');
-    await expect(service.run({ data, rounds: 1 })).resolves.toEqual({
-      checksum: '4f9f2cab',
-      bytes: 5,
-    });
-    expect(moduleRef.get(WorkerPool).stats().threads).toEqual([
-      expect.objectContaining({ tasksDone: 1 }),
-    ]);
-  });
-
-  it('rejects with TaskAbortedError when its signal is aborted', async () => {
-    const data = new Uint8Array(16);
-    await expect(service.run({ data, rounds: 1 }, AbortSignal.abort())).rejects.toBeInstanceOf(
-      TaskAbortedError,
-    );
-  });
-});
-`,
+    [`${name}.service.spec.ts`]: serviceSpec({ name, fnName, Pascal }, { job: false }),
   };
 }
 
 /**
- * With `--job`: the task as a job type too (\`POST /jobs/<name>\`, src/jobs), its handler in
- * \`<name>.job.ts\` with a spec that runs it on a real thread, and the module importing
- * \`JobsModule.forFeature\`. Replaces the module of {@link taskFiles}.
+ * With `--job`: the task as a job type too (`POST /jobs/<name>`, src/jobs), its handler in
+ * `<name>.job.ts` with a spec that runs it on a real thread, and the module importing
+ * `JobsModule.forFeature`. Replaces the module and the service spec of {@link taskFiles}: that
+ * spec sets up `JobsModule.forRoot` as well, without Redis.
  */
 function jobFiles({ name, fnName, Pascal }) {
   return {
+    [`${name}.service.spec.ts`]: serviceSpec({ name, fnName, Pascal }, { job: true }),
     [`${name}.job.ts`]: `import { BadRequestException, Injectable } from '@nestjs/common';
 import { defineJobType, type JobContext, type JobHandler } from '../../jobs';
 import { ${Pascal}Service } from './${name}.service';

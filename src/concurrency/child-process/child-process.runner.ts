@@ -107,7 +107,8 @@ export class ChildProcessRunner extends Executor implements OnModuleInit, OnAppl
    * `ExecutableNotAllowedError`, `CommandQueueFullError` or `RunnerClosedError`; later with
    * `CommandFailedError` (non-zero exit or killed by a signal), `CommandTimedOutError`
    * (deadline or idle timeout), `CommandOutputTooLargeError`, `CommandAbortedError`,
-   * `CommandSpawnError`, or `RunnerClosedError` when shutdown stopped it. A stopped command
+   * `CommandSpawnError`, `SpawnHelperLostError` (the spawn helper died or stopped answering;
+   * retrying is safe), or `RunnerClosedError` when shutdown stopped it. A stopped command
    * settles only once its group is gone, up to `killGraceMs` after the stop.
    */
   async run(
