@@ -96,23 +96,23 @@ describe('HttpDrain', () => {
     expect(drain.openConnections).toBe(1);
   });
 
-  it('says Connection: close on a response in flight whose headers are not sent, and closes after it', async () => {
-    const { answer: pending } = await inFlight('/later');
-    drain.beginDrain();
-    held.get('/later')!.end('later');
-    const answer = await pending;
-    expect(answer).toMatchObject({ body: 'later', headers: { connection: 'close' } });
-    expect(await settlesWithin(answer.closed, 1_000)).toBe(true);
-  });
-
-  it('keeps the keep-alive of a response whose headers went out, and closes its connection after it', async () => {
-    const { answer: pending } = await inFlight('/streaming');
-    drain.beginDrain();
-    held.get('/streaming')!.end('b');
-    const answer = await pending;
-    expect(answer).toMatchObject({ body: 'ab', headers: { connection: 'keep-alive' } });
-    expect(await settlesWithin(answer.closed, 1_000)).toBe(true);
-  });
+  // A response in flight when the drain begins: its connection closes once it ends, either
+  // way; it says so if its headers were still to be sent.
+  it.each([
+    // [case, path, what the handler ends it with, the whole body, its Connection header]
+    ['not sent: says Connection: close', '/later', 'later', 'later', 'close'],
+    ['sent: keeps its keep-alive', '/streaming', 'b', 'ab', 'keep-alive'],
+  ])(
+    'a response in flight whose headers are %s, and its connection closes after it',
+    async (_, path, rest, body, connection) => {
+      const { answer: pending } = await inFlight(path);
+      drain.beginDrain();
+      held.get(path)!.end(rest);
+      const answer = await pending;
+      expect(answer).toMatchObject({ body, headers: { connection } });
+      expect(await settlesWithin(answer.closed, 1_000)).toBe(true);
+    },
+  );
 
   it('says Connection: close on a request that arrives while draining', async () => {
     drain.beginDrain();
