@@ -2,6 +2,7 @@ import { serviceUrls } from './app.urls';
 import { type AppThreads, ClusterBootstrap } from './concurrency/cluster';
 import { validateEnvironment } from './config/validate-environment';
 import { logLine } from './logging/process-logger';
+import { checkWorkloads } from './workloads/boot-checks';
 
 /*
  * The threads of each app worker, for the cluster's thread plan: the pool's threads render
@@ -25,12 +26,16 @@ const threads: AppThreads = {
 /*
  * The entry point hands the bootstrap to ClusterBootstrap: a supervised cluster of app
  * workers by default, or the app in this process with CLUSTER_ENABLED=false. The app is
- * loaded lazily, so the primary process never loads Nest; the configuration is checked and
- * the probe server (HEALTH_PORT) runs in the supervising process.
+ * loaded lazily, so the primary process never loads Nest; the configuration (variables, and
+ * the files workloads read) is checked and the probe server (HEALTH_PORT) runs in the
+ * supervising process.
  */
 ClusterBootstrap.run({
   start: async () => (await import('./app.start.js')).startApp(),
-  validate: validateEnvironment,
+  validate: () => {
+    validateEnvironment();
+    checkWorkloads(); // files a workload reads at boot, such as the commands allowlist
+  },
   threads,
   probes: async (view) => (await import('./health/probe/index.js')).serveProbes(view),
   announce: ({ port }) => logLine(serviceUrls(port)),

@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { heldRequest } from './support/held-request';
 import type { LogLine } from './support/log-lines';
 import { SteadyLoad } from './support/load';
 import { isAlive } from './support/processes';
 import { waitFor } from './support/wait';
 import { freePort, ServiceProcess } from './support/service-process';
-import { type Example, workloadExamples } from './support/workloads';
+import { type Example, workloadExamples, workloadKits } from './support/workloads';
 
 /*
  * The cluster as it runs in production: the real `node dist/main.js`, a primary and two
@@ -46,10 +47,49 @@ async function pidsOnNewConnections(port: number, count = 8): Promise<Set<number
   return pids;
 }
 
+/** Polls `url` until its JSON answer satisfies `done`; fails after `timeoutMs`. */
+async function pollUntil(url: string, done: (body: unknown) => boolean, timeoutMs = 5_000) {
+  const end = Date.now() + timeoutMs;
+  while (!done(await (await fetch(url)).json())) {
+    if (Date.now() > end) throw new Error(`${url}: not as awaited after ${timeoutMs} ms`);
+    await delay(10);
+  }
+}
+
 let work: Example[] = [];
 beforeAll(async () => {
   work = await workloadExamples();
 });
+
+/** `it`, or `it.skip` when no workload is left to send a request with a body to. */
+const withWork = workloadKits().length > 0 ? it : it.skip;
+
+/** SHUTDOWN_DELAY_MS of the drain tests of a request in flight. */
+const DRAIN_DELAY_MS = 5_000;
+
+/**
+ * A request in flight at SIGTERM whose answer is not begun when the drain begins (`draining`
+ * resolves then): its answer, whole, says `Connection: close`, and its connection closes
+ * right after it; not at the end of SHUTDOWN_DELAY_MS, when idle connections are cut.
+ */
+async function drainsRequestInFlight(
+  service: ServiceProcess,
+  port: number,
+  draining: () => Promise<void>,
+): Promise<void> {
+  const [example] = work;
+  const held = heldRequest(port, example);
+  await held.taken;
+  const signalled = performance.now();
+  service.child.kill('SIGTERM');
+  await draining();
+  held.release();
+  const answer = await held.answered;
+  expect(await example.problems(answer)).toEqual([]);
+  expect(answer.headers.connection).toBe('close');
+  expect((await held.closed) - signalled).toBeLessThan(DRAIN_DELAY_MS);
+  expect(await service.exited).toEqual({ code: 0, signal: null });
+}
 
 describe('cluster (node dist/main.js, 2 workers)', () => {
   let service: ServiceProcess | undefined;
@@ -261,6 +301,29 @@ describe('cluster (node dist/main.js, 2 workers)', () => {
     expect(service.linesWith({ event: 'stopped', code: 0 })).toHaveLength(1);
   });
 
+  withWork(
+    'answers a request in flight at SIGTERM with Connection: close, then closes its connection',
+    async () => {
+      const healthPort = await freePort();
+      const { service, port } = await startCluster({
+        SHUTDOWN_DELAY_MS: String(DRAIN_DELAY_MS),
+        HEALTH_PORT: String(healthPort),
+      });
+      // Every worker draining: the primary's picture shows it from the heartbeat each sends then.
+      const everyWorkerDraining = (body: unknown) => {
+        const { details } = body as { details: Record<string, { reason?: string }> };
+        const workers = Object.keys(details).filter((key) => key.startsWith('worker-'));
+        return (
+          workers.length === 2 &&
+          workers.every((key) => details[key].reason === 'lifecycle: shutting down')
+        );
+      };
+      await drainsRequestInFlight(service, port, () =>
+        pollUntil(`http://127.0.0.1:${healthPort}/health/ready`, everyWorkerDraining),
+      );
+    },
+  );
+
   it('exits non-zero within seconds, after a bounded number of forks, when the port is taken', async () => {
     const blocker: Server = createServer();
     blocker.listen(0);
@@ -356,4 +419,22 @@ describe('single process (CLUSTER_ENABLED=false)', () => {
     expect(await service.exited).toEqual({ code: 0, signal: null });
     expect(load.failures).toEqual([]);
   });
+
+  withWork(
+    'answers a request in flight at SIGTERM with Connection: close, then closes its connection',
+    async () => {
+      const port = await freePort();
+      service = new ServiceProcess({
+        PORT: String(port),
+        CLUSTER_ENABLED: 'false',
+        SHUTDOWN_DELAY_MS: String(DRAIN_DELAY_MS),
+      });
+      const ready = `http://127.0.0.1:${port}/health/ready`;
+      await service.waitForOk(ready);
+      // Not ready and draining begin in the same call (GracefulShutdown.markNotReady).
+      await drainsRequestInFlight(service, port, () =>
+        pollUntil(ready, (body) => (body as { status: string }).status === 'error'),
+      );
+    },
+  );
 });

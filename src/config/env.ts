@@ -6,13 +6,29 @@ import { detectCpuBudget } from '../concurrency/cluster/cpu-budget';
  * Reads and validates environment variables. Every failure names the variable, so a bad
  * deployment stops at boot with a message an operator can act on.
  */
-export class InvalidEnvironmentError extends Error {
+/**
+ * A configuration the service cannot start with: the supervising process stops it with one
+ * line, no stack, and an app worker that meets one exits with the cluster's config-error
+ * code, since restarting cannot fix it. `variable` is what to change.
+ */
+export class ConfigurationError extends Error {
   constructor(
     readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export class InvalidEnvironmentError extends ConfigurationError {
+  constructor(
+    variable: string,
     readonly value: string,
     expected: string,
   ) {
     super(
+      variable,
       `Invalid environment variable ${variable}=${JSON.stringify(value)}: expected ${expected}`,
     );
     this.name = 'InvalidEnvironmentError';

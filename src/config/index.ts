@@ -21,7 +21,7 @@ export { readClusterConfig, type ClusterConfig } from './cluster.config';
 export type { ImageConfig } from './image.config';
 export type { PdfConfig, PdfBaseFont, PdfMissingGlyphs } from './pdf.config';
 export type { WorkerPoolConfig } from './worker-pool.config';
-export { InvalidEnvironmentError } from './env';
+export { ConfigurationError, InvalidEnvironmentError } from './env';
 export type { ChildProcessConfig } from './child-process.config';
 export type { CommandsConfig } from './commands.config';
 export { readHealthConfig, minReadyWorkers, type HealthConfig } from './health.config';

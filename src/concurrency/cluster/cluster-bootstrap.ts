@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { readClusterConfig, type ClusterConfig } from '../../config/cluster.config';
-import { InvalidEnvironmentError } from '../../config/env';
+import { ConfigurationError } from '../../config/env';
 import { loadEnvFile } from '../../config/env-file';
 import { readLoggingConfig } from '../../config/logging.config';
 import { labelProcess, logLine, type LogLine, processLogger } from '../../logging/process-logger';
@@ -33,8 +33,9 @@ export interface ClusterBootstrapOptions {
   envFile?: string | false;
   /**
    * Checks the app's whole configuration in the supervising process, before any worker is
-   * forked or the app starts: what it throws stops the service with one fatal line (an
-   * `InvalidEnvironmentError` names the variable). Keep it free of Nest: the primary runs it.
+   * forked or the app starts: what it throws stops the service with one fatal line (a
+   * `ConfigurationError`, such as `InvalidEnvironmentError`, names the variable). Keep it
+   * free of Nest: the primary runs it.
    */
   validate?: () => void;
   /**
@@ -199,7 +200,7 @@ function superviseSingleProcess(
 }
 
 function isConfigError(error: unknown): boolean {
-  return error instanceof InvalidEnvironmentError;
+  return error instanceof ConfigurationError;
 }
 
 function failedToStart(error: unknown, code: number): void {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 
 interface Connection {
@@ -7,8 +7,10 @@ interface Connection {
 }
 
 /**
- * Drains an HTTP server without dropping a request. Once draining, every response carries
- * `Connection: close`, so busy keep-alive connections end after their current response;
+ * Drains an HTTP server without dropping a request. Once draining, every response whose
+ * headers are not yet sent carries `Connection: close`, those in flight included, so busy
+ * keep-alive connections end after their current response (one whose headers went out
+ * before still says keep-alive: its connection is closed once it ends);
  * `stopAccepting()` closes the listener (in a cluster worker this takes the worker out of
  * the primary's round robin) but, unlike `server.close()`, does not cut idle connections at
  * once: a connection the primary just handed over, or a keep-alive connection a client is
@@ -16,35 +18,54 @@ interface Connection {
  */
 export class HttpDrain {
   private readonly connections = new Map<Socket, Connection>();
+  /** Responses begun and not yet closed: the drain must reach those in flight too. */
+  private readonly responses = new Set<ServerResponse>();
   private draining = false;
+  // Listeners shared by every socket and response (`this` is the emitter): this is every
+  // request's path, so no closure is made per request.
+  private readonly onSocketClose: (this: Socket) => void;
+  private readonly onResponseClose: (this: ServerResponse) => void;
 
   constructor(
     private readonly server: Server,
     private readonly idleGraceMs = 250,
   ) {
+    const settle = this.settle.bind(this);
+    const connections = this.connections;
+    this.onSocketClose = function () {
+      connections.delete(this);
+    };
+    this.onResponseClose = function () {
+      settle(this);
+    };
     server.on('connection', (socket: Socket) => {
-      this.connections.set(socket, { requests: 0, lastActive: Date.now() });
-      socket.once('close', () => this.connections.delete(socket));
+      connections.set(socket, { requests: 0, lastActive: Date.now() });
+      socket.on('close', this.onSocketClose);
     });
     // Prepended: the app's handler may answer synchronously, after which headers are sent.
-    server.prependListener('request', (request, response) => {
-      const connection = this.connections.get(request.socket);
+    server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+      const connection = connections.get(request.socket);
       if (connection) {
         connection.requests += 1;
         connection.lastActive = Date.now();
       }
       if (this.draining) response.setHeader('Connection', 'close');
-      response.once('close', () => {
-        if (!connection) return;
-        connection.requests -= 1;
-        connection.lastActive = Date.now();
-      });
+      this.responses.add(response);
+      response.on('close', this.onResponseClose);
     });
   }
 
-  /** From now on every response closes its connection. */
+  /**
+   * From now on every response closes its connection: those not begun say
+   * `Connection: close` (Node then ends the connection after them), the others' connections
+   * are ended once they are idle.
+   */
   beginDrain(): void {
+    if (this.draining) return;
     this.draining = true;
+    for (const response of this.responses) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
   }
 
   /** Open connections, busy or idle. */
@@ -71,6 +92,19 @@ export class HttpDrain {
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  }
+
+  /** A response ended or was cut: its connection is idle when it was the last in flight. */
+  private settle(response: ServerResponse): void {
+    this.responses.delete(response);
+    const socket = response.req.socket;
+    const connection = this.connections.get(socket);
+    if (!connection) return;
+    connection.requests -= 1;
+    connection.lastActive = Date.now();
+    // Still writable: its headers went out before the drain and said keep-alive, so Node
+    // keeps it open, for a request the client would race the drain's cut to send.
+    if (this.draining && connection.requests === 0 && socket.writable) socket.destroySoon();
   }
 
   /** Cuts every connection still open (the shutdown deadline passed). */

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigurationError } from '../../config/env';
 import { InvalidCommandsConfigError, loadCommands } from './commands.catalog';
 
 const dir = mkdtempSync(join(tmpdir(), 'commands-'));
@@ -75,5 +76,25 @@ describe('loadCommands', () => {
     expect(() => loadCommands(path)).toThrow(InvalidCommandsConfigError);
     expect(() => loadCommands(path)).toThrow(message);
     expect(() => loadCommands(path)).toThrow(path);
+  });
+
+  it('refuses a missing file as a configuration error naming COMMANDS_CONFIG', () => {
+    const missing = join(dir, 'missing.json');
+    const error = (() => {
+      try {
+        loadCommands(missing);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError); // one line at boot, no stack; no restart
+    expect(error).toMatchObject({
+      variable: 'COMMANDS_CONFIG',
+      name: 'InvalidCommandsConfigError',
+    });
+    expect((error as Error).message).toBe(
+      `Invalid commands file ${missing} (COMMANDS_CONFIG): (file) cannot be read: ` +
+        `ENOENT: no such file or directory, open '${missing}'`,
+    );
   });
 });

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
+// Not '../../config': its index loads @nestjs/config, and the primary runs this file.
+import { ConfigurationError } from '../../config/env';
 import type { CommandDefinition, CommandParam } from './commands.types';
 
-/** The commands file is invalid; the message names the file and the entry. */
-export class InvalidCommandsConfigError extends Error {
+/** The commands file is invalid; the message names the variable, the file and the entry. */
+export class InvalidCommandsConfigError extends ConfigurationError {
   override readonly name = 'InvalidCommandsConfigError';
 
   constructor(file: string, path: string, problem: string) {
-    super(`Invalid commands file ${file}: ${path} ${problem}`);
+    super('COMMANDS_CONFIG', `Invalid commands file ${file} (COMMANDS_CONFIG): ${path} ${problem}`);
   }
 }
 

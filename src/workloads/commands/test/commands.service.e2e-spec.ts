@@ -1,12 +1,64 @@
 import { join } from 'node:path';
+import { logLines } from '../../../../test/support/log-lines';
 import { processesRunning } from '../../../../test/support/processes';
 import { freePort, ServiceProcess } from '../../../../test/support/service-process';
 import { waitFor } from '../../../../test/support/wait';
 
-/* `node dist/main.js`: a command and its grandchild go with the service, however it ends. */
+/*
+ * `node dist/main.js`: a bad commands file stops it before anything forks; a command and its
+ * grandchild go with the service, however it ends.
+ */
 describe('node dist/main.js: commands', () => {
   let service: ServiceProcess | undefined;
   afterEach(() => service?.stop());
+
+  // The file COMMANDS_CONFIG names is checked by the primary (or the one process) before
+  // anything forks or Nest boots (commands.boot-check.ts): one JSON line, no stack, not
+  // once per app worker.
+  describe.each([
+    ['a missing file', 'no-such-file.json', /\(file\) cannot be read: ENOENT/],
+    // .txt: Prettier checks every .json file of the project.
+    ['a file that is not JSON', 'commands.not-json.txt', /\(file\) cannot be read: .*JSON/],
+    ['an invalid entry', 'commands.malformed.json', /commands\.count\.args must be an array/],
+  ])('with COMMANDS_CONFIG naming %s', (_, name, problem) => {
+    it.each(['true', 'false'])(
+      'exits 1 with one fatal line naming it, forking nothing (CLUSTER_ENABLED=%s)',
+      async (clusterEnabled) => {
+        const file = join(__dirname, 'fixtures', name);
+        service = new ServiceProcess({
+          PORT: String(await freePort()),
+          CLUSTER_ENABLED: clusterEnabled,
+          COMMANDS_CONFIG: file,
+        });
+        expect(await service.exited).toEqual({ code: 1, signal: null });
+        expect(service.nonJsonLines()).toEqual([]);
+        expect(service.linesWith({ event: 'worker-forked' })).toEqual([]);
+        const [line, ...others] = logLines(service.output);
+        expect(others).toEqual([]);
+        expect(line).toMatchObject({ level: 'fatal', worker: 'main' });
+        expect(line.msg).toContain(
+          `Failed to start: Invalid commands file ${file} (COMMANDS_CONFIG): `,
+        );
+        expect(line.msg).toMatch(problem);
+        expect(line).not.toHaveProperty('err'); // no stack
+      },
+    );
+  });
+
+  // An executable is looked up where it runs, by each app worker: one it cannot find is a
+  // configuration error there too, so the primary stops at once rather than restarting
+  // workers until its crash-loop guard gives up.
+  it('stops the cluster at the first worker that cannot find an executable', async () => {
+    service = new ServiceProcess({
+      PORT: String(await freePort()),
+      CLUSTER_WORKERS: '2',
+      COMMANDS_CONFIG: join(__dirname, 'fixtures', 'commands.missing.json'),
+    });
+    expect(await service.exited).toEqual({ code: 1, signal: null });
+    expect(service.linesWith({ event: 'worker-config-error' })).toHaveLength(1);
+    expect(service.linesWith({ event: 'crash-loop' })).toEqual([]);
+    expect(service.linesWith({ event: 'worker-forked' })).toHaveLength(2);
+  });
 
   it('leaves no command process behind when it is sent SIGTERM', async () => {
     const port = await freePort();
