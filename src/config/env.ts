@@ -2,10 +2,11 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { detectCpuBudget } from '../concurrency/cluster/cpu-budget';
 
-/**
+/*
  * Reads and validates environment variables. Every failure names the variable, so a bad
  * deployment stops at boot with a message an operator can act on.
  */
+
 /**
  * A configuration the service cannot start with: the supervising process stops it with one
  * line, no stack, and an app worker that meets one exits with the cluster's config-error
@@ -21,6 +22,7 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** An environment variable's value is not one the service accepts; the message says what is. */
 export class InvalidEnvironmentError extends ConfigurationError {
   constructor(
     variable: string,
