@@ -90,6 +90,21 @@ describe('bytes that never become a request (node dist/main.js)', () => {
     });
   });
 
+  it('answers an Expect other than 100-continue with 417 and a JSON error naming it', async () => {
+    const text = await converse(
+      port,
+      'GET /health/live HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n',
+    );
+    expect(statusLines(text)).toEqual(['HTTP/1.1 417 Expectation Failed']);
+    expect(text).toMatch(/\r\nconnection: close\r\n/i);
+    expect(text).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+    expect(jsonBody(text)).toEqual({
+      statusCode: 417,
+      error: 'Expectation Failed',
+      message: 'Expect: teapot is not supported; only 100-continue is',
+    });
+  });
+
   it('stays healthy: a fresh connection is answered', async () => {
     const text = await converse(
       port,

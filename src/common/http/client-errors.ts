@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { capMessage } from './messages';
+import { capMessage, echo } from './messages';
 
 /** What Node's HTTP parser, or its request and headers timeouts, report on a connection. */
 interface ClientError extends NodeJS.ErrnoException {
@@ -82,4 +82,21 @@ export function handleClientError(
   }
   // As Node and Fastify do: the answer is small enough to have left at once.
   socket.destroy();
+}
+
+/**
+ * The server's `checkExpectation` listener: an `Expect` other than `100-continue`, which Node
+ * refuses before any route sees the request, gets the API's JSON 417 naming it instead of
+ * Node's empty one. The connection closes: the body, if any, is left unread.
+ */
+export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const message = `Expect: ${echo(String(request.headers.expect))} is not supported; only 100-continue is`;
+  const body = JSON.stringify({ statusCode: 417, error: STATUS_CODES[417], message });
+  response.shouldKeepAlive = false;
+  response.writeHead(417, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Request-Id': randomUUID(),
+  });
+  response.end(body);
 }

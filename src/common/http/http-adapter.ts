@@ -1,7 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type HttpConfig, readHttpConfig } from '../../config/http.config';
-import { handleClientError } from './client-errors';
+import { answerUnmetExpectation, handleClientError } from './client-errors';
 import { capMessage } from './messages';
 import { processLogger, requestIdOf, requestLoggerFactory } from '../../logging';
 
@@ -13,7 +13,7 @@ import { processLogger, requestIdOf, requestLoggerFactory } from '../../logging'
  * did on Express.
  */
 export function createHttpAdapter(config: HttpConfig = readHttpConfig()): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     loggerInstance: processLogger(),
     // Fastify's per-request lines are off: LoggingModule writes one access line per request.
     logController: new LogController({ disableRequestLogging: true }),
@@ -45,4 +45,6 @@ export function createHttpAdapter(config: HttpConfig = readHttpConfig()): Fastif
     // Fastify's 414 without a request id. The URL itself is bounded by Node's header limit.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16_384 },
   });
+  adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
+  return adapter;
 }
