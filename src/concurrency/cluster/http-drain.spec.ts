@@ -7,7 +7,9 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { HttpDrain } from './http-drain';
 
 /*
@@ -129,5 +131,40 @@ describe('HttpDrain', () => {
     await answer.closed;
     await stopped;
     expect(drain.openConnections).toBe(0);
+  });
+});
+
+describe('HttpDrain and connections that die with pipelined requests queued', () => {
+  it('keeps no response once its connection is gone', async () => {
+    // A real collection, to see what stays reachable (V8 lets a flag turn on `gc` at run time).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const server = createServer(() => undefined); // never answers: the rest stay queued
+    new HttpDrain(server);
+    const responses: WeakRef<ServerResponse>[] = [];
+    server.on('request', (_, response: ServerResponse) => responses.push(new WeakRef(response)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const pipelined = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(10);
+      for (let i = 0; i < 20; i++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.write(pipelined);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        socket.destroy();
+        await once(socket, 'close');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the server sees every close
+      expect(responses).toHaveLength(200);
+      for (let round = 0; round < 5; round++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(responses.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -2,7 +2,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 
 interface Connection {
-  requests: number;
+  /**
+   * Its responses begun and not yet closed, pipelined ones included; kept with the
+   * connection, so a response that never gets to close (queued behind another when the
+   * connection died) goes when the connection does.
+   */
+  responses: Set<ServerResponse>;
   lastActive: number;
 }
 
@@ -18,8 +23,6 @@ interface Connection {
  */
 export class HttpDrain {
   private readonly connections = new Map<Socket, Connection>();
-  /** Responses begun and not yet closed: the drain must reach those in flight too. */
-  private readonly responses = new Set<ServerResponse>();
   private draining = false;
   // Listeners shared by every socket and response (`this` is the emitter): this is every
   // request's path, so no closure is made per request.
@@ -39,18 +42,16 @@ export class HttpDrain {
       settle(this);
     };
     server.on('connection', (socket: Socket) => {
-      connections.set(socket, { requests: 0, lastActive: Date.now() });
+      connections.set(socket, { responses: new Set(), lastActive: Date.now() });
       socket.on('close', this.onSocketClose);
     });
     // Prepended: the app's handler may answer synchronously, after which headers are sent.
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-      const connection = connections.get(request.socket);
-      if (connection) {
-        connection.requests += 1;
-        connection.lastActive = Date.now();
-      }
       if (this.draining) response.setHeader('Connection', 'close');
-      this.responses.add(response);
+      const connection = connections.get(request.socket);
+      if (!connection) return;
+      connection.responses.add(response);
+      connection.lastActive = Date.now();
       response.on('close', this.onResponseClose);
     });
   }
@@ -63,8 +64,10 @@ export class HttpDrain {
   beginDrain(): void {
     if (this.draining) return;
     this.draining = true;
-    for (const response of this.responses) {
-      if (!response.headersSent) response.setHeader('Connection', 'close');
+    for (const { responses } of this.connections.values()) {
+      for (const response of responses) {
+        if (!response.headersSent) response.setHeader('Connection', 'close');
+      }
     }
   }
 
@@ -86,7 +89,7 @@ export class HttpDrain {
     while (this.connections.size > 0) {
       const now = Date.now();
       for (const [socket, connection] of this.connections) {
-        if (connection.requests === 0 && now - connection.lastActive >= this.idleGraceMs) {
+        if (connection.responses.size === 0 && now - connection.lastActive >= this.idleGraceMs) {
           socket.destroy();
         }
       }
@@ -96,15 +99,13 @@ export class HttpDrain {
 
   /** A response ended or was cut: its connection is idle when it was the last in flight. */
   private settle(response: ServerResponse): void {
-    this.responses.delete(response);
     const socket = response.req.socket;
-    const connection = this.connections.get(socket);
-    if (!connection) return;
-    connection.requests -= 1;
+    const connection = socket && this.connections.get(socket);
+    if (!connection?.responses.delete(response)) return;
     connection.lastActive = Date.now();
     // Still writable: its headers went out before the drain and said keep-alive, so Node
     // keeps it open, for a request the client would race the drain's cut to send.
-    if (this.draining && connection.requests === 0 && socket.writable) socket.destroySoon();
+    if (this.draining && connection.responses.size === 0 && socket.writable) socket.destroySoon();
   }
 
   /** Cuts every connection still open (the shutdown deadline passed). */
