@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkWorkloads } from './boot-checks';
+import { checkWorkloads, listedWorkloads } from './boot-checks';
 
 /* checkWorkloads on a workloads folder of its own, laid out as a build leaves it. */
 describe('checkWorkloads', () => {
@@ -51,5 +51,19 @@ describe('checkWorkloads', () => {
     index('pdf');
     checkWorkloads(root);
     expect(ran).toEqual(['pdf']);
+  });
+
+  it('lists a folder exported whole, and not a line commented out', () => {
+    writeFileSync(
+      join(root, 'index.js'),
+      [
+        '"use strict";',
+        'var image_module_1 = require("./image/image.module");',
+        '// var commands_module_1 = require("./commands/commands.module");',
+        '/* var pdf_module_1 = require("./pdf/pdf.module"); */',
+        '__exportStar(require("./reports"), exports);',
+      ].join('\n'),
+    );
+    expect(listedWorkloads(root)).toEqual(['image', 'reports']);
   });
 });

@@ -16,10 +16,17 @@ interface BootCheck {
   bootCheck(): void;
 }
 
-/** The folders index.ts (index.js once built) exports from, read as text: loading it loads Nest. */
-function listedWorkloads(root: string): string[] {
-  const index = readFileSync(require.resolve(join(root, 'index')), 'utf8');
-  return [...new Set([...index.matchAll(/["']\.\/([^/"']+)\//g)].map(([, name]) => name))];
+/**
+ * The folders index.ts (index.js once built) imports or exports from, read as text: loading
+ * it loads Nest. Comments are dropped first, so a workload whose line is commented out is
+ * not listed; `'./name'` and `'./name/…'` both name the folder `name`.
+ */
+export function listedWorkloads(root: string): string[] {
+  const index = readFileSync(require.resolve(join(root, 'index')), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
+  const names = [...index.matchAll(/(?:from\s*|require\(\s*)["']\.\/([^/"']+)/g)];
+  return [...new Set(names.map(([, name]) => name))];
 }
 
 /** Runs the boot check of each listed workload that has one; throws the first failure. */

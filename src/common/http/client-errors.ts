@@ -20,6 +20,8 @@ export function clientErrorAnswer(error: ClientError): { status: number; message
           'The request did not arrive in time: its headers within HTTP_HEADERS_TIMEOUT_MS, ' +
           'or all of it within HTTP_REQUEST_TIMEOUT_MS',
       };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, message: 'The chunk extensions of the body are over their size limit' };
     case 'HPE_HEADER_OVERFLOW':
       return {
         status: 431,
@@ -46,13 +48,14 @@ const answered = new WeakSet<Socket>();
  * line, chunk size or header, headers too large) and for its request and headers timeouts:
  * the API's JSON error, naming the problem, then the connection closes.
  *
- * Unless the connection is still answering a whole request that came before the bad bytes
- * (pipelined, or sent before its answer came): Fastify's default wrote its 400 anyway, and
- * the client took it for that request's answer. Here the connection stops reading, that
- * answer goes out whole with `Connection: close` (or, its headers already sent, is let
- * finish), and the connection ends after it. When the bad bytes are in the body of the
- * request being answered, the error is its answer; or, that answer already begun, the
- * connection is cut, which its client sees.
+ * Unless the connection is still answering whole requests that came before the bad bytes
+ * (pipelined, or sent before their answers came): Fastify's default wrote its 400 anyway,
+ * and the client took it for the first one's answer. Here those answers go out, in order,
+ * and the connection ends after the last. The parser has failed, so what else arrives is
+ * read and dropped (Node calls this again for it; it is ignored): a connection that stopped
+ * reading with bytes unread would be reset on close, cutting the answer being sent. When the
+ * bad bytes are in the body of the request being answered, the error is its answer; or,
+ * that answer already begun, the connection is cut, which its client sees.
  */
 export function handleClientError(
   this: { log: FastifyBaseLogger },
@@ -63,11 +66,9 @@ export function handleClientError(
   answered.add(socket);
   const { status, message } = clientErrorAnswer(error);
   this.log.debug({ code: error.code, status }, 'client error: %s', message);
-  socket.pause();
   const inFlight = responseInFlight(socket);
   if (inFlight?.req.complete) {
-    if (!inFlight.headersSent) inFlight.shouldKeepAlive = false;
-    inFlight.once('finish', () => socket.destroySoon());
+    endAfterAnswers(socket, inFlight);
     return;
   }
   if (socket.writable && !inFlight?.headersSent) {
@@ -82,6 +83,19 @@ export function handleClientError(
   }
   // As Node and Fastify do: the answer is small enough to have left at once.
   socket.destroy();
+}
+
+/**
+ * Ends `socket` once `response` and the answers queued behind it are sent. Node hands the
+ * socket to the next queued response when one finishes (its own 'finish' listener, which
+ * runs before this one), so each finish looks for a successor before ending the connection.
+ */
+function endAfterAnswers(socket: Socket, response: ServerResponse): void {
+  response.once('finish', () => {
+    const next = responseInFlight(socket);
+    if (next && next !== response) endAfterAnswers(socket, next);
+    else socket.destroySoon();
+  });
 }
 
 /**
