@@ -35,6 +35,11 @@ export function clientErrorAnswer(error: ClientError): { status: number; message
   }
 }
 
+/** The API's error body, `{ statusCode, error, message }`, as JSON. */
+function errorBody(status: number, message: string): string {
+  return JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
+}
+
 /** The response a connection is writing now, as Node keeps it on the socket. */
 function responseInFlight(socket: Socket): ServerResponse | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
@@ -72,7 +77,7 @@ export function handleClientError(
     return;
   }
   if (socket.writable && !inFlight?.headersSent) {
-    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
+    const body = errorBody(status, message);
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\n` +
@@ -105,7 +110,7 @@ function endAfterAnswers(socket: Socket, response: ServerResponse): void {
  */
 export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
   const message = `Expect: ${echo(String(request.headers.expect))} is not supported; only 100-continue is`;
-  const body = JSON.stringify({ statusCode: 417, error: STATUS_CODES[417], message });
+  const body = errorBody(417, message);
   response.shouldKeepAlive = false;
   response.writeHead(417, {
     'Content-Type': 'application/json; charset=utf-8',

@@ -3,8 +3,8 @@
  * scans, and libjpeg decodes every one of them over the whole image before libvips sees a
  * pixel, where sharp's timeout cannot stop it: a few hundred kilobytes of empty scans
  * keep a core busy for minutes (libjpeg-turbo's "LJT-01-003", the EOB-run loophole).
- * Encoders write 2–10 scans (libjpeg's progression: 10 for colour, 6 for grey; mozjpeg
- * about as many), so 100 refuses no real photo; a 50-megapixel image decodes 100 scans in
+ * sharp's own progressive JPEGs have 10 scans, 18 in CMYK (libjpeg's progression for four
+ * components), so 100 refuses no real photo; a 50-megapixel image decodes 100 scans in
  * well under a second here.
  */
 export const MAX_JPEG_SCANS = 100;
