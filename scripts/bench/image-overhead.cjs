@@ -29,13 +29,13 @@
  *
  * `--baseline=REVISION` measures the service as of REVISION too (baseline-build.cjs).
  */
-const { execFileSync, fork, spawn } = require('node:child_process');
+const { fork } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { baselineBuild } = require('./baseline-build.cjs');
-const { fmt, interleave, median, sleep, table } = require('./lib.cjs');
+const { fmt, interleave, median, parseEnv, sleep, table } = require('./lib.cjs');
 const { startLoad } = require('./load.cjs');
 const { serviceHeapFlags } = require('./image-input.cjs');
 const { photoLikeJpeg } = require('./payloads.cjs');
@@ -47,6 +47,12 @@ const {
   startServer,
 } = require('./processes.cjs');
 const { cpuByGroup, threadCpu } = require('./threads.cjs');
+const {
+  PERF_EXEC_ARGV,
+  mainThreadKinds,
+  printProfile,
+  profileSides,
+} = require('./perf-main-thread.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const QUERY = 'width=300&format=jpeg';
@@ -74,14 +80,6 @@ const serviceLoad = (server, image) => ({
   body: image.data,
   connections: 8,
 });
-
-/** `K=V,K=V` as an object. */
-const parseEnv = (list) =>
-  Object.fromEntries(
-    list
-      .split(',')
-      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-  );
 
 /** The services to measure: this checkout's (also with `flags` or `env`), and REVISION's when asked. */
 function services(baseline, flags, env) {
@@ -417,143 +415,50 @@ async function isolate({ rounds }) {
 
 // ---- perf ----
 
-/** Kinds of main-thread work, tried in order on each frame from the leaf up. */
-const KINDS = [
-  ['garbage collection', /v8::internal::(Heap::|Scavenger|MarkCompact|IncrementalMarking|Sweeper)/],
-  ['logging (pino, access line)', /pino|sonic-boom|logging\//],
-  ['async hooks (AsyncLocalStorage)', /async_hooks|promise(Init|Resolve|Before|After)Hook/],
-  ['metrics', /prom-client|metrics\//],
+const IMAGE_KINDS = mainThreadKinds(
   ['sharp (JS and its native calls)', /sharp/],
   ['image route (controller, service, resizeImage)', /workloads\/image/],
-  ['worker pool', /concurrency\/worker-pool/],
-  ['common/http (body, budgets, guards, signal)', /common\/http/],
-  ['Nest', /@nestjs/],
-  ['Fastify', /fastify|find-my-way|avvio|fast-querystring|toad-cache/],
-  ['socket writes', /writev|[Ww]riteString|uv_try_write|StreamBase::Write|_http_outgoing/],
-  [
-    'HTTP parsing, body chunks',
-    /llhttp|Parser::|_http_server|_http_incoming|_http_common|readable/,
-  ],
-  ['other Node internals (JS)', /JS:.*node:/],
-];
-
-function perfRecord(pid, file, seconds) {
-  const child = spawn(
-    'perf',
-    ['record', '-q', '-e', 'cpu-clock:u', '-F', '997', '-g', '-p', String(pid), '-o', file],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  return {
-    stop: async () => {
-      await sleep(seconds * 1000);
-      child.kill('SIGINT');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
-/**
- * ms of main-thread CPU per resize from `perf script` of `file`: by kind (`kinds`), and by
- * the sampled function itself, the leaf of each call graph (`leaves`).
- */
-function perfKinds(file, pid, resizes) {
-  const text = execFileSync('perf', ['script', '-i', file, '-F', 'tid,period,ip,sym,dso'], {
-    encoding: 'utf8',
-    maxBuffer: 1024 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const kinds = new Map();
-  const leaves = new Map();
-  const add = (map, key, ms) => map.set(key, (map.get(key) ?? 0) + ms);
-  for (const sample of text.split('\n\n')) {
-    const [head, ...frames] = sample.trim().split('\n');
-    const [tid, period] = (head ?? '').trim().split(/\s+/).map(Number);
-    if (tid !== pid) continue;
-    const found = frames.map((f) => KINDS.find(([, pattern]) => pattern.test(f))).find(Boolean);
-    const ms = period / 1e6 / resizes;
-    add(kinds, found?.[0] ?? 'other (native, no known frame)', ms);
-    add(leaves, leafName(frames[0]), ms);
-  }
-  return { kinds, leaves };
-}
-
-/** A frame of `perf script` as a function's name: no address, no DSO, no template arguments. */
-function leafName(frame = '') {
-  const name = frame
-    .trim()
-    .replace(/^[0-9a-f]+\s+/, '')
-    .replace(/\s+\(\S+\)$/, '');
-  return name.replace(/<.*>/, '<…>').slice(0, 90) || '[unknown]';
-}
+);
 
 async function perf({ warmup, seconds, baseline, leaves }) {
   const image = await testImage();
-  const dir = mkdtempSync(join(tmpdir(), 'image-overhead-perf-'));
-  const columns = [];
-  try {
-    for (const { name, root } of services(baseline)) {
+  const sides = services(baseline).map(({ name, root }) => ({
+    name,
+    start: async () => {
       const server = await startServer(name, join(root, 'dist', 'main.js'), SERVICE_ENV, {
-        execArgv: ['--perf-basic-prof-only-functions'],
+        execArgv: PERF_EXEC_ARGV,
       });
       const load = startLoad(serviceLoad(server, image));
       await sleep(warmup * 1000);
-      const file = join(dir, `${columns.length}.data`);
-      const recording = perfRecord(server.pid, file, seconds);
-      const [window] = await Promise.all([load.measure(seconds), recording.stop()]);
-      await load.stop();
-      await server.stop();
-      columns.push([name, perfKinds(file, server.pid, window.ok)]);
-    }
-    const direct = await startRunner(
-      'direct',
-      { mode: 'image-inline', concurrency: 2, imagePath: image.path, params: PARAMS },
-      {},
-      { execArgv: ['--perf-basic-prof-only-functions'] },
-    );
-    await direct.request({ type: 'round', seconds: Math.min(warmup, 10) });
-    const file = join(dir, 'direct.data');
-    const recording = perfRecord(direct.pid, file, seconds);
-    const [round] = await Promise.all([
-      direct.request({ type: 'round', seconds }),
-      recording.stop(),
-    ]);
-    await direct.stop();
-    columns.push(['direct', perfKinds(file, direct.pid, round.ops)]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const kinds = [...KINDS.map(([kind]) => kind), 'other (native, no known frame)'];
-  console.log(
-    `Main thread, user-space CPU ms per resize (perf, ${seconds} s after ${warmup} s of load), ` +
-      'by the nearest frame of a known kind:\n',
-  );
-  table(
-    ['kind', ...columns.map(([name]) => name)],
-    [...kinds, undefined].map((kind) => [
-      kind ?? 'main thread in all',
-      ...columns.map(([, { kinds: map }]) =>
-        fmt.num(kind ? (map.get(kind) ?? 0) : [...map.values()].reduce((a, b) => a + b, 0), 3),
-      ),
-    ]),
-  );
-  if (!(leaves > 0)) return;
-  // The functions that hold the most samples in any column, each with its cost in every column.
-  const top = new Set(
-    columns.flatMap(([, { leaves: map }]) =>
-      [...map]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, leaves)
-        .map(([name]) => name),
-    ),
-  );
-  console.log(`\nThe same samples by the function sampled (the leaf), top ${leaves} of each:\n`);
-  table(
-    ['function', ...columns.map(([name]) => name)],
-    [...top].map((name) => [
-      name,
-      ...columns.map(([, { leaves: map }]) => fmt.num(map.get(name) ?? 0, 3)),
-    ]),
-  );
+      return {
+        pid: server.pid,
+        measure: async (s) => (await load.measure(s)).ok,
+        stop: async () => {
+          await load.stop();
+          await server.stop();
+        },
+      };
+    },
+  }));
+  sides.push({
+    name: 'direct',
+    start: async () => {
+      const direct = await startRunner(
+        'direct',
+        { mode: 'image-inline', concurrency: 2, imagePath: image.path, params: PARAMS },
+        {},
+        { execArgv: PERF_EXEC_ARGV },
+      );
+      await direct.request({ type: 'round', seconds: Math.min(warmup, 10) });
+      return {
+        pid: direct.pid,
+        measure: async (s) => (await direct.request({ type: 'round', seconds: s })).ops,
+        stop: () => direct.stop(),
+      };
+    },
+  });
+  const columns = await profileSides(sides, { seconds, kinds: IMAGE_KINDS });
+  printProfile(columns, { kinds: IMAGE_KINDS, leaves, per: 'resize', seconds, warmup });
 }
 
 async function main() {

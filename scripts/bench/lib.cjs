@@ -334,8 +334,17 @@ function describeComparison(label, c) {
 
 const sleep = (millis) => new Promise((resolve) => setTimeout(resolve, millis));
 
+/** `K=V,K=V` (a command-line option) as an object. */
+const parseEnv = (list) =>
+  Object.fromEntries(
+    list
+      .split(',')
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+
 module.exports = {
   SECTIONS,
+  parseEnv,
   readFlags,
   median,
   pairedRatio,
