@@ -10,6 +10,7 @@ import {
   SpawnHelperLostError,
 } from '../../concurrency/child-process';
 import { WorkerCrashedError } from '../../concurrency/worker-pool';
+import { closeAfterBody } from './body-limits';
 import { capMessage } from './messages';
 
 const REASON: Partial<Record<HttpStatus, string>> = {
@@ -88,7 +89,7 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
       reply.raw.destroy();
       return;
     }
-    if (status === 413) reply.header('Connection', 'close');
+    if (status === 413) closeAfterAnswer(reply);
     // Every 503 says when to try again.
     if (status === 503 && !reply.hasHeader('retry-after') && !reply.raw.hasHeader('retry-after')) {
       reply.header('Retry-After', String(retryAfterOf(error) ?? 1));
@@ -114,8 +115,7 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
       reply.raw.destroy();
       return;
     }
-    // A body refused as too large was left unread: the connection goes after the answer.
-    if (status === 413) reply.header('Connection', 'close');
+    if (status === 413) closeAfterAnswer(reply);
     reply.code(status).send({
       statusCode: status,
       error: REASON[status as HttpStatus] ?? STATUS_CODES[status] ?? 'Error',
@@ -141,4 +141,13 @@ function capped(message: unknown): unknown {
 function clientErrorStatus(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/**
+ * A body refused as too large was left unread: the connection goes after the answer, once
+ * the client has sent the rest (`closeAfterBody`).
+ */
+function closeAfterAnswer(reply: FastifyReply): void {
+  reply.header('Connection', 'close');
+  closeAfterBody(reply.request.raw);
 }

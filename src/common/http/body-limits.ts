@@ -1,5 +1,6 @@
 import { PayloadTooLargeException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** A declared Content-Length over `limit`: known before a byte of the body is read. */
 export function declaredOver(request: IncomingMessage, limit: number): boolean {
@@ -23,4 +24,42 @@ export function drainUnread(request: IncomingMessage, limit: number): void {
     if (size > limit) request.socket?.destroy();
   });
   request.resume();
+}
+
+/** How long a connection closed after a 413 waits for the rest of the body (see below). */
+export const LINGER_MS = 5_000;
+/** How much of the rest of a refused body is read and dropped before closing anyway. */
+export const LINGER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Closes the connection after this answer (a 413, its body left unread), but only once the
+ * client has sent the rest of the body it declared, read and dropped: closed at once, the
+ * server would reset a client still sending, and a reset can take the answer away before
+ * the client reads it (a "lingering close", RFC 9112 §9.6). Bounded: past `LINGER_MS` or
+ * `LINGER_BYTES` more, the connection is closed as before.
+ */
+export function closeAfterBody(request: IncomingMessage): void {
+  const socket = request.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (!socket || request.complete || request.destroyed || !socket.destroySoon) return;
+  const close = socket.destroySoon.bind(socket);
+  // Node's server calls destroySoon() once the answer with `Connection: close` is sent.
+  socket.destroySoon = () => {
+    socket.destroySoon = close;
+    if (request.complete || socket.destroyed) return close();
+    let read = 0;
+    const count = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > LINGER_BYTES) socket.destroy();
+    };
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    const done = () => {
+      clearTimeout(timer);
+      request.off('data', count);
+      if (!socket.destroyed) close();
+    };
+    request.on('data', count);
+    request.once('end', done);
+    socket.once('close', done);
+    request.resume();
+  };
 }
