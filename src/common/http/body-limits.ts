@@ -31,12 +31,22 @@ export const LINGER_MS = 5_000;
 /** How much of the rest of a refused body is read and dropped before closing anyway. */
 export const LINGER_BYTES = 64 * 1024 * 1024;
 
+/** Connections answered and ended, reading the rest of a refused body before they close. */
+const lingering = new WeakSet<object>();
+
+/** True while `socket` reads the rest of a refused body: nothing more is served on it. */
+export function isClosingAfterBody(socket: object | null | undefined): boolean {
+  return socket != null && lingering.has(socket);
+}
+
 /**
  * Closes the connection after this answer (a 413, its body left unread), but only once the
  * client has sent the rest of the body it declared, read and dropped: closed at once, the
  * server would reset a client still sending, and a reset can take the answer away before
- * the client reads it (a "lingering close", RFC 9112 §9.6). Bounded: past `LINGER_MS` or
- * `LINGER_BYTES` more, the connection is closed as before.
+ * the client reads it (a "lingering close", RFC 9112 §9.6). Once the answer is out, the
+ * server ends its side (the server's sockets are half-open: reading goes on) and serves
+ * nothing more on it (`isClosingAfterBody`). Bounded: past `LINGER_MS` or `LINGER_BYTES`
+ * more, the connection is destroyed, as it was at once before.
  */
 export function closeAfterBody(request: IncomingMessage): void {
   const socket = request.socket as (Socket & { destroySoon?: () => void }) | null;
@@ -46,6 +56,11 @@ export function closeAfterBody(request: IncomingMessage): void {
   socket.destroySoon = () => {
     socket.destroySoon = close;
     if (request.complete || socket.destroyed) return close();
+    lingering.add(socket);
+    socket.end();
+    // Whatever read the body before (a parser, a drain with its own cap) is done with it.
+    request.unpipe();
+    request.removeAllListeners('data');
     let read = 0;
     const count = (chunk: Buffer) => {
       read += chunk.length;

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import secureJson from 'secure-json-parse';
 import { capMessage } from './messages';
-import { bodyTooLarge, declaredOver, drainUnread } from './body-limits';
+import { bodyTooLarge, declaredOver, drainUnread, isClosingAfterBody } from './body-limits';
 import { readRawBody } from './read-body';
 import { ROUTE_BODY, type RouteBodyOptions } from './route-body';
 
@@ -54,6 +54,13 @@ export function registerBodyParsing(fastify: FastifyInstance, config: ConfigLook
       );
     }
     route.bodyLimit = limit;
+  });
+
+  // A request pipelined behind a refused body, on a connection that closes after it: not
+  // served (its answer could not be sent anyway).
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (isClosingAfterBody(request.raw.socket)) request.raw.socket.destroy();
+    else done();
   });
 
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
