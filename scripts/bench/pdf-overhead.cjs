@@ -24,7 +24,7 @@ const {
   profileSides,
 } = require('./perf-main-thread.cjs');
 const { startRunner, startServer } = require('./processes.cjs');
-const { cpuByGroup, threadCpu, threadKinds } = require('./threads.cjs');
+const { threadKinds, withThreadCores } = require('./threads.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const THREADS = 2;
@@ -88,12 +88,14 @@ async function threads({ rounds, seconds, env }) {
       side.kinds = threadKinds(side.pid); // a pause of a second or two, before any window
     }
     const results = await interleave(sides, rounds, async (side) => {
-      const before = threadCpu(side.pid);
-      const reports = await side.measure(seconds);
-      const groups = cpuByGroup(side.pid, before, threadCpu(side.pid), side.kinds);
-      const ms = Object.fromEntries(
-        Object.entries(groups).map(([group, s]) => [group, (s * 1000) / reports]),
+      // threadCores over `reports`: CPU seconds per report, by group.
+      const { reports, threadCores } = await withThreadCores(
+        side.pid,
+        side.kinds,
+        async () => ({ reports: await side.measure(seconds) }),
+        'reports',
       );
+      const ms = Object.fromEntries(Object.entries(threadCores).map(([g, s]) => [g, s * 1000]));
       return { perSecond: reports / seconds, ms };
     });
     const groups = [

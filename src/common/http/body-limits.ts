@@ -28,15 +28,19 @@ export function drainUnread(request: IncomingMessage, limit: number): void {
 
 /** How long a connection closed after a 413 waits for the rest of the body (see below). */
 export const LINGER_MS = 5_000;
-/** How much of the rest of a refused body is read and dropped before closing anyway. */
+/**
+ * How much of the rest of a refused body is read and dropped before closing anyway. Counts
+ * only a body still delivered to its request: one refused before any of it was read is
+ * dumped, and Node's parser drops it without a 'data' event, bounded by `LINGER_MS` alone.
+ */
 export const LINGER_BYTES = 64 * 1024 * 1024;
 
 /** Connections answered and ended, reading the rest of a refused body before they close. */
 const lingering = new WeakSet<object>();
 
 /** True while `socket` reads the rest of a refused body: nothing more is served on it. */
-export function isClosingAfterBody(socket: object | null | undefined): boolean {
-  return socket != null && lingering.has(socket);
+export function isClosingAfterBody(socket: object): boolean {
+  return lingering.has(socket);
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LINGER_MS } from '../../../common/http/body-limits';
 import { startApp } from '../../../../test/support/app';
+import { waitFor } from '../../../../test/support/wait';
 
 /*
  * A body refused with 413 is answered before it is read, with `Connection: close`. The
@@ -18,7 +20,7 @@ const uploadHead = (port: number, declared: number) =>
 
 interface Upload {
   socket: Socket;
-  /** Resolves with everything received once the 413's first bytes are in. */
+  /** Resolves once the 413's first bytes are in. */
   answered: Promise<void>;
   received: () => string;
   /** Resolves with the first socket error's code, if any, once the connection is closed. */
@@ -40,10 +42,11 @@ function startUpload(port: number, declared: number): Upload {
   return { socket, answered, received: () => text, closed };
 }
 
-/** Writes `bytes` bytes of body, minding backpressure. */
-async function sendBody(socket: Socket, bytes: number): Promise<void> {
+/** Writes up to `bytes` bytes of body, minding backpressure; returns how many it wrote. */
+async function sendBody(socket: Socket, bytes: number): Promise<number> {
   const chunk = Buffer.alloc(16 * 1024, 1);
-  for (let sent = 0; sent < bytes && !socket.destroyed;) {
+  let sent = 0;
+  while (sent < bytes && !socket.destroyed) {
     const part = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
     sent += part.length;
     if (!socket.write(part)) {
@@ -53,9 +56,8 @@ async function sendBody(socket: Socket, bytes: number): Promise<void> {
       });
     }
   }
+  return sent;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('an upload refused with 413', () => {
   let app: NestFastifyApplication;
@@ -65,14 +67,8 @@ describe('an upload refused with 413', () => {
     new Promise<number>((resolve, reject) =>
       server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
     );
-  /** Waits until the server holds no connection; fails after `timeoutMs`. */
-  async function allClosed(timeoutMs = 10_000): Promise<void> {
-    const end = performance.now() + timeoutMs;
-    while ((await connections()) > 0) {
-      if (performance.now() > end) throw new Error(`connections still open after ${timeoutMs} ms`);
-      await sleep(20);
-    }
-  }
+  const allClosed = () =>
+    waitFor(async () => (await connections()) === 0, 'the connection to close');
 
   beforeAll(async () => {
     app = await startApp({ IMAGE_MAX_INPUT_BYTES: String(LIMIT) });
@@ -101,10 +97,8 @@ describe('an upload refused with 413', () => {
     const upload = startUpload(port, LIMIT + 1);
     await upload.answered;
     await sendBody(upload.socket, LIMIT);
-    // The body's last byte and the next request in one packet: parsed together.
-    upload.socket.write(
-      `x GET /health/live HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.replace(' ', ''),
-    );
+    // The body's last byte ('x') and the next request in one packet: parsed together.
+    upload.socket.write(`xGET /health/live HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     upload.socket.end();
     await upload.closed;
     // One answer, the 413; the service goes on serving other connections.
